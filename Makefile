@@ -1,0 +1,87 @@
+# Two commands on a fresh machine: `make demo` (run the platform) and `make test` (pass the tests).
+# Every step leaves a stamp, so a second run only redoes what changed.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.9
+export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
+export UV_LINK_MODE := copy
+HOST ?= 127.0.0.1
+PORT ?= 8000
+SCALE ?= small
+TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+PO_FILES := $(shell find ioc -name django.po -path '*/locale/*')
+FRONTEND_SRC := $(shell find frontend/src frontend/styles -type f) frontend/build.mjs
+
+.PHONY: setup demo serve test lint fmt typecheck pytest pytest-sqlite pytest-postgres docs clean browser help
+
+help:
+	@echo "make demo   set up, migrate, load the demo province and serve on http://$(HOST):$(PORT)"
+	@echo "make test   set up, then ruff, mypy, import contracts and pytest (SQLite and PostgreSQL)"
+	@echo "make docs   regenerate docs/operations/configuration.md and .env.example"
+
+$(BIN)/uv:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(BIN)/uv pyproject.toml uv.lock
+	$(BIN)/uv sync --locked --inexact --all-groups --quiet
+	@touch $@
+
+frontend/node_modules/.package-lock.json: frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+
+ioc/static/dist/app.js: frontend/node_modules/.package-lock.json $(FRONTEND_SRC)
+	cd frontend && npm run --silent build
+
+var/.messages: $(VENV)/.synced $(PO_FILES)
+	@mkdir -p var
+	cd ioc && ../$(BIN)/django-admin compilemessages --ignore=.venv -v 0
+	@touch $@
+
+var/static/staticfiles.json: ioc/static/dist/app.js $(shell find ioc -path '*/static/*' -type f -not -path '*/dist/*')
+	$(BIN)/ioc collectstatic --noinput -v 0
+
+setup: $(VENV)/.synced ioc/static/dist/app.js var/.messages var/static/staticfiles.json
+
+demo: setup
+	$(BIN)/ioc migrate -v 0
+	$(BIN)/ioc demo --scale $(SCALE)
+	$(BIN)/ioc serve --host $(HOST) --port $(PORT)
+
+serve: setup
+	$(BIN)/ioc serve --host $(HOST) --port $(PORT)
+
+lint: $(VENV)/.synced
+	$(BIN)/ruff check ioc
+	$(BIN)/ruff format --check ioc
+	$(BIN)/lint-imports --no-cache
+
+typecheck: $(VENV)/.synced
+	$(BIN)/mypy ioc/core ioc/accounts ioc/jobs ioc/operations ioc/warehouse ioc/config.py
+
+pytest-sqlite: setup
+	$(BIN)/pytest -n 2 -p no:cacheprovider
+
+pytest-postgres: setup
+	@if [ "$$CI" = "true" ] || pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
+		IOC_DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -n 2 -p no:cacheprovider -m "not browser"; \
+	else echo "PostgreSQL is not running at 127.0.0.1:5432: the PostgreSQL pass is skipped (CI never skips it)."; fi
+
+pytest: pytest-sqlite pytest-postgres
+
+test: setup lint typecheck pytest
+
+fmt: $(VENV)/.synced
+	$(BIN)/ruff format ioc
+	$(BIN)/ruff check --fix ioc
+
+docs: $(VENV)/.synced
+	$(BIN)/ioc config docs
+
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+clean:
+	rm -rf $(VENV) frontend/node_modules ioc/static/dist var/static var/.messages

@@ -1,0 +1,13 @@
+// Bundles frontend/src and frontend/styles into ioc/static/dist (git-ignored; ADR 0004).
+import * as esbuild from "esbuild";
+
+await esbuild.build({
+  entryPoints: ["src/app.js", "styles/app.css"],
+  bundle: true,
+  minify: true,
+  sourcemap: true,
+  target: ["es2020"],
+  outdir: "../ioc/static/dist",
+  entryNames: "[name]",
+  logLevel: "info",
+});

@@ -1,0 +1,1 @@
+"""Audit of logins and logouts (infrastructure signals; see ADR 0002)."""

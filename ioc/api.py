@@ -1,0 +1,20 @@
+"""Our REST API at /api/ (OpenAPI document at /api/openapi.json). Each app adds a router."""
+
+from ninja import NinjaAPI
+from ninja.security import django_auth
+
+from ioc.core.api import router as core_router
+from ioc.operations.api import router as operations_router
+
+api = NinjaAPI(
+    title="IOC API",
+    version="1",
+    description="Intelligent Operations Centre. Session authentication; every list is "
+    "limited to the caller's scope.",
+    auth=django_auth,
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+    urls_namespace="api",
+)
+api.add_router("/", core_router)
+api.add_router("/events/", operations_router)

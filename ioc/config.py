@@ -1,0 +1,311 @@
+"""Every setting an operator may change, declared once.
+
+Each setting is read from an environment variable (``IOC_*``), has a default that gives the
+embedded platform (SQLite + DuckDB under ``var/``), and a description in English and
+Vietnamese. ``ioc config docs`` writes ``docs/operations/configuration.md`` and
+``.env.example`` from this list; a test keeps them in step.
+
+A bad value stops the process at start with a message in both languages (fail fast).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(Exception):
+    """A setting has a value the platform cannot run with."""
+
+    def __init__(self, name: str, value: str, en: str, vi: str) -> None:
+        self.name, self.value, self.en, self.vi = name, value, en, vi
+        super().__init__(f"Cấu hình sai / bad setting {name}={value!r}\n  vi: {vi}\n  en: {en}")
+
+
+def _bool(name: str, raw: str) -> bool:
+    low = raw.strip().lower()
+    if low in {"1", "true", "yes", "on"}:
+        return True
+    if low in {"0", "false", "no", "off", ""}:
+        return False
+    raise ConfigError(
+        name,
+        raw,
+        "expected true or false (1/0, yes/no, on/off)",
+        "cần giá trị true hoặc false (1/0, yes/no, on/off)",
+    )
+
+
+def _int(name: str, raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(name, raw, "expected a whole number", "cần một số nguyên") from None
+
+
+def _list(name: str, raw: str) -> list[str]:
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def _url(schemes: tuple[str, ...]) -> Callable[[str, str], str]:
+    def parse(name: str, raw: str) -> str:
+        parsed = urlparse(raw)
+        if parsed.scheme not in schemes:
+            raise ConfigError(
+                name,
+                raw,
+                f"expected a URL starting with one of: {', '.join(s + '://' for s in schemes)}",
+                f"cần một URL bắt đầu bằng: {', '.join(s + '://' for s in schemes)}",
+            )
+        return raw
+
+    return parse
+
+
+def _path(name: str, raw: str) -> Path:
+    path = Path(raw)
+    return path if path.is_absolute() else BASE_DIR / path
+
+
+def _str(name: str, raw: str) -> str:
+    return raw
+
+
+def _choice(*choices: str) -> Callable[[str, str], str]:
+    def parse(name: str, raw: str) -> str:
+        if raw not in choices:
+            raise ConfigError(
+                name,
+                raw,
+                f"expected one of: {', '.join(choices)}",
+                f"cần một trong các giá trị: {', '.join(choices)}",
+            )
+        return raw
+
+    return parse
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str
+    en: str
+    vi: str
+    parse: Callable[[str, str], Any] = _str
+    example: str = ""
+    secret: bool = False
+
+    def read(self, environ: Mapping[str, str]) -> Any:
+        raw = environ.get(self.name, self.default)
+        return self.parse(self.name, raw)
+
+
+SETTINGS: list[Setting] = [
+    Setting(
+        "IOC_DEBUG",
+        "false",
+        "Django debug mode. Never true in production: it shows stack traces to visitors.",
+        "Chế độ gỡ lỗi của Django. Không bao giờ bật khi vận hành thật.",
+        _bool,
+        "true",
+    ),
+    Setting(
+        "IOC_VAR_DIR",
+        "var",
+        "Folder for the embedded databases, the generated secret key, uploads and caches "
+        "(relative to the project folder, or absolute).",
+        "Thư mục chứa CSDL nhúng, khóa bí mật sinh tự động, tệp tải lên và bộ đệm.",
+        _path,
+        "/srv/ioc/var",
+    ),
+    Setting(
+        "IOC_DATABASE_URL",
+        "",
+        "The operational database. Empty: SQLite (WAL mode) at IOC_VAR_DIR/ioc.sqlite3. "
+        "Production: a PostgreSQL URL.",
+        "CSDL nghiệp vụ. Để trống: SQLite (chế độ WAL) trong IOC_VAR_DIR. "
+        "Vận hành thật: URL PostgreSQL.",
+        lambda n, r: _url(("sqlite", "postgres", "postgresql"))(n, r) if r else "",
+        "postgresql://ioc@127.0.0.1:5432/ioc",
+    ),
+    Setting(
+        "IOC_WAREHOUSE_PATH",
+        "",
+        "The warehouse (DuckDB file) holding integrated records. "
+        "Empty: IOC_VAR_DIR/warehouse.duckdb.",
+        "Kho dữ liệu dùng chung (tệp DuckDB). Để trống: IOC_VAR_DIR/warehouse.duckdb.",
+        lambda n, r: _path(n, r) if r else None,
+        "/srv/ioc/warehouse.duckdb",
+    ),
+    Setting(
+        "IOC_SECRET_KEY",
+        "",
+        "Django's secret key (signing sessions and links). Empty: generated once into "
+        "IOC_VAR_DIR/secret_key and reused; never commit it.",
+        "Khóa bí mật của Django. Để trống: sinh một lần vào IOC_VAR_DIR/secret_key.",
+        _str,
+        "a-long-random-string",
+        secret=True,
+    ),
+    Setting(
+        "IOC_ALLOWED_HOSTS",
+        "127.0.0.1,localhost",
+        "Host names this site answers to, comma-separated.",
+        "Các tên miền mà hệ thống phục vụ, cách nhau bởi dấu phẩy.",
+        _list,
+        "ioc.binhduong.gov.vn,127.0.0.1",
+    ),
+    Setting(
+        "IOC_CSRF_TRUSTED_ORIGINS",
+        "",
+        "Origins trusted for form posts when behind a proxy (https://host), comma-separated.",
+        "Các nguồn (origin) được tin cậy khi gửi biểu mẫu qua proxy.",
+        _list,
+        "https://ioc.binhduong.gov.vn",
+    ),
+    Setting(
+        "IOC_SECURE_COOKIES",
+        "false",
+        "Send session and CSRF cookies over HTTPS only and set HSTS. True in production.",
+        "Chỉ gửi cookie qua HTTPS và bật HSTS. Bật khi vận hành thật.",
+        _bool,
+        "true",
+    ),
+    Setting(
+        "IOC_REDIS_URL",
+        "",
+        "Redis for the shared cache and live-update fan-out across several web processes. "
+        "Empty: an in-process cache (one web process).",
+        "Redis cho bộ đệm dùng chung và đẩy cập nhật trực tiếp khi có nhiều tiến trình web.",
+        lambda n, r: _url(("redis", "rediss", "unix"))(n, r) if r else "",
+        "redis://127.0.0.1:6379/0",
+    ),
+    Setting(
+        "IOC_AREA",
+        "74",
+        "The area this deployment governs: comma-separated administrative unit codes (a "
+        "province, districts or communes, in the old or the new tree). Their sub-units and the "
+        "units they became after merges are in the area too. The default is the former Bình "
+        "Dương province (74), now part of Hồ Chí Minh City.",
+        "Địa bàn hệ thống quản lý: mã đơn vị hành chính, cách nhau bởi dấu phẩy. Mặc định: "
+        "tỉnh Bình Dương cũ (74), nay thuộc TP. Hồ Chí Minh.",
+        _list,
+        "74",
+    ),
+    Setting(
+        "IOC_TIME_ZONE",
+        "Asia/Ho_Chi_Minh",
+        "The local time zone for display and for working-day calendars.",
+        "Múi giờ địa phương.",
+        _str,
+        "Asia/Ho_Chi_Minh",
+    ),
+    Setting(
+        "IOC_LOGIN_FAILURE_LIMIT",
+        "5",
+        "Failed logins from one user name and address before the account is locked for "
+        "IOC_LOGIN_COOLOFF_MINUTES.",
+        "Số lần đăng nhập sai trước khi khóa tạm thời.",
+        _int,
+        "5",
+    ),
+    Setting(
+        "IOC_LOGIN_COOLOFF_MINUTES",
+        "15",
+        "Minutes a locked login stays locked.",
+        "Số phút khóa đăng nhập sau khi sai quá số lần cho phép.",
+        _int,
+        "15",
+    ),
+    Setting(
+        "IOC_STAFF_REQUIRE_OTP",
+        "false",
+        "Require a TOTP code (authenticator app) for staff on the admin site.",
+        "Bắt buộc mã OTP (ứng dụng xác thực) cho cán bộ khi vào trang quản trị.",
+        _bool,
+        "true",
+    ),
+    Setting(
+        "IOC_LOG_LEVEL",
+        "INFO",
+        "Log level: DEBUG, INFO, WARNING, ERROR.",
+        "Mức ghi nhật ký.",
+        _choice("DEBUG", "INFO", "WARNING", "ERROR"),
+        "INFO",
+    ),
+]
+
+
+def load(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Read every declared setting; raise ConfigError on the first bad one."""
+    env = os.environ if environ is None else environ
+    unknown = sorted(
+        key for key in env if key.startswith("IOC_") and key not in {s.name for s in SETTINGS}
+    )
+    values = {s.name: s.read(env) for s in SETTINGS}
+    values["_unknown"] = unknown
+    return values
+
+
+def secret_key(var_dir: Path, configured: str) -> str:
+    """The configured key, or one generated once into var/ and reused after."""
+    if configured:
+        if len(configured) < 32:
+            raise ConfigError(
+                "IOC_SECRET_KEY",
+                "***",
+                "must be at least 32 characters long",
+                "phải dài ít nhất 32 ký tự",
+            )
+        return configured
+    path = var_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def render_markdown() -> str:
+    lines = [
+        "# Configuration",
+        "",
+        "<!-- Generated by `ioc config docs` from ioc/config.py; do not edit by hand. -->",
+        "",
+        "The platform is configured by environment variables only. Every variable has a "
+        "default that runs the embedded platform (SQLite and DuckDB files under `var/`, no "
+        "server to install). A bad value stops the platform at start with a message in "
+        "Vietnamese and English. `.env.example` lists the same variables.",
+        "",
+        "| variable | default | description | mô tả | example |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for s in SETTINGS:
+        default = f"`{s.default}`" if s.default else "(empty)"
+        lines.append(f"| `{s.name}` | {default} | {s.en} | {s.vi} | `{s.example}` |")
+    return "\n".join(lines) + "\n"
+
+
+def render_env_example() -> str:
+    out = [
+        "# Every setting of ioc, with its default. Copy to .env or export in your service manager.",
+        "# Generated by `ioc config docs` from ioc/config.py.",
+        "",
+    ]
+    for s in SETTINGS:
+        out.append(f"# {s.en}")
+        out.append(f"# {s.vi}")
+        out.append(f"# example: {s.name}={s.example}")
+        out.append(f"{s.name}={'' if s.secret else s.default}")
+        out.append("")
+    return "\n".join(out)

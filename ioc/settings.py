@@ -1,0 +1,195 @@
+"""Django settings, from environment variables only (see ioc/config.py)."""
+
+from __future__ import annotations
+
+import sys
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+from ioc import config
+
+try:
+    CONF = config.load()
+except config.ConfigError as exc:  # fail fast, in both languages
+    sys.stderr.write(f"{exc}\n")
+    raise SystemExit(2) from None
+
+BASE_DIR = config.BASE_DIR
+VAR_DIR = CONF["IOC_VAR_DIR"]
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+DEBUG = CONF["IOC_DEBUG"]
+SECRET_KEY = config.secret_key(VAR_DIR, CONF["IOC_SECRET_KEY"])
+ALLOWED_HOSTS = CONF["IOC_ALLOWED_HOSTS"]
+CSRF_TRUSTED_ORIGINS = CONF["IOC_CSRF_TRUSTED_ORIGINS"]
+IOC_AREA = CONF["IOC_AREA"]
+WAREHOUSE_PATH = CONF["IOC_WAREHOUSE_PATH"] or VAR_DIR / "warehouse.duckdb"
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "ioc.core",
+    "ioc.accounts",
+    "ioc.jobs",
+    "ioc.warehouse",
+    "ioc.operations",
+    "ioc.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "ioc.core.middleware.RequestContextMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "ioc.urls"
+ASGI_APPLICATION = "ioc.asgi.application"
+WSGI_APPLICATION = "ioc.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "ioc" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "ioc.core.context_processors.platform",
+            ],
+        },
+    },
+]
+
+# --- databases -------------------------------------------------------------------------------
+if CONF["IOC_DATABASE_URL"]:
+    DATABASES = {"default": dj_database_url.parse(CONF["IOC_DATABASE_URL"], conn_max_age=60)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": VAR_DIR / "ioc.sqlite3",
+            "OPTIONS": {
+                # WAL: readers never wait for the writer; IMMEDIATE: no upgrade deadlocks.
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                    "PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;"
+                ),
+                "transaction_mode": "IMMEDIATE",
+            },
+        }
+    }
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"].setdefault("TEST", {"NAME": str(VAR_DIR / "test.sqlite3")})
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+if CONF["IOC_REDIS_URL"]:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CONF["IOC_REDIS_URL"],
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- accounts and security -------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "core:ioc-home"
+LOGOUT_REDIRECT_URL = "core:home"
+AXES_FAILURE_LIMIT = CONF["IOC_LOGIN_FAILURE_LIMIT"]
+AXES_COOLOFF_TIME = CONF["IOC_LOGIN_COOLOFF_MINUTES"] / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+IOC_STAFF_REQUIRE_OTP = CONF["IOC_STAFF_REQUIRE_OTP"]
+OTP_TOTP_ISSUER = "IOC"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 12 * 3600  # one operator shift
+SESSION_COOKIE_SECURE = CONF["IOC_SECURE_COOKIES"]
+CSRF_COOKIE_SECURE = CONF["IOC_SECURE_COOKIES"]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "SAMEORIGIN"
+if CONF["IOC_SECURE_COOKIES"]:
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- language and time -----------------------------------------------------------------------
+LANGUAGE_CODE = "vi"
+LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "ioc" / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = CONF["IOC_TIME_ZONE"]
+FORMAT_MODULE_PATH = ["ioc.formats"]
+USE_THOUSAND_SEPARATOR = True
+
+# --- static files ----------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "ioc" / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_URL = "/media/"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": CONF["IOC_LOG_LEVEL"]},
+    "loggers": {"axes": {"level": "WARNING"}},
+}
+
+if CONF["_unknown"]:
+    sys.stderr.write(
+        "Cảnh báo / warning: biến môi trường không được khai báo / undeclared variables: "
+        + ", ".join(CONF["_unknown"])
+        + "\n"
+    )

@@ -1,0 +1,14 @@
+"""Settings for the test suite: the real settings, with fast password hashing."""
+
+import os
+
+os.environ.setdefault("IOC_SECRET_KEY", "test-secret-key-that-is-long-enough-0123456789")
+
+from ioc.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WAREHOUSE_PATH = VAR_DIR / "test-warehouse.duckdb"  # noqa: F405

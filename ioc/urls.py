@@ -1,0 +1,22 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from ioc.api import api
+
+admin.site.site_header = "IOC"
+admin.site.site_title = "IOC"
+
+urlpatterns = [
+    path("", include("ioc.core.urls")),
+    path("accounts/", include("ioc.accounts.urls")),
+    path("ioc/events/", include("ioc.operations.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:  # pragma: no cover
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
