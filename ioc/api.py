@@ -4,6 +4,7 @@ from ninja import NinjaAPI
 from ninja.security import django_auth
 
 from ioc.core.api import router as core_router
+from ioc.core.units.api import router as units_router
 from ioc.operations.api import router as operations_router
 
 api = NinjaAPI(
@@ -17,4 +18,5 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("/", core_router)
+api.add_router("/units/", units_router)
 api.add_router("/events/", operations_router)

@@ -11,6 +11,8 @@ urlpatterns = [
     path("", include("ioc.core.urls")),
     path("accounts/", include("ioc.accounts.urls")),
     path("ioc/events/", include("ioc.operations.urls")),
+    path("ioc/units/", include("ioc.core.units.urls")),
+    path("ioc/audit/", include("ioc.core.auditlog.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
