@@ -22,3 +22,7 @@ if settings.DEBUG:  # pragma: no cover
     from django.conf.urls.static import static
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+handler403 = "ioc.core.views.permission_denied"
+handler404 = "ioc.core.views.page_not_found"
+handler500 = "ioc.core.views.server_error"

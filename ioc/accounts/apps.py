@@ -1,5 +1,16 @@
-from django.apps import AppConfig
+from typing import Any
+
+from django.apps import AppConfig, apps
 from django.utils.translation import gettext_lazy as _
+
+
+def _ensure_roles_after_migrate(app_config: AppConfig, **kwargs: Any) -> None:
+    # post_migrate is sent once per app; the permissions of every app exist by the last one.
+    if app_config is not list(apps.get_app_configs())[-1]:
+        return
+    from ioc.accounts.roles import ensure_roles
+
+    ensure_roles()
 
 
 class AccountsConfig(AppConfig):
@@ -8,4 +19,8 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and roles")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from ioc.accounts import signals  # noqa: F401  (audit of logins: infrastructure)
+
+        post_migrate.connect(_ensure_roles_after_migrate, dispatch_uid="ioc.accounts.roles")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ioc.core import views
+from ioc.core import views, views_agencies
 
 app_name = "core"
 urlpatterns = [
@@ -9,4 +9,7 @@ urlpatterns = [
     path("feedback/", views.feedback_home, name="feedback-home"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    path("ioc/agencies/", views_agencies.agency_list, name="agency-list"),
+    path("ioc/agencies/<int:agency_id>/", views_agencies.agency_detail, name="agency-detail"),
+    path("ioc/agencies/<int:agency_id>/edit/", views_agencies.agency_edit, name="agency-edit"),
 ]

@@ -1,12 +1,23 @@
+"""The shell: the public home, the IOC home, health checks and the friendly error pages."""
+
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.template import loader
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_GET
 
+from ioc.accounts.choices import Role
 from ioc.accounts.scope import visible
 from ioc.core.models import Agency, Sector
 from ioc.operations.models import Event
@@ -18,11 +29,79 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html", {"sectors": Sector.objects.all()})
 
 
+@dataclass(frozen=True)
+class QuickLink:
+    label: Any
+    description: Any
+    url: str
+
+
+def _url(name: str, fallback: str) -> str:
+    """The named URL, or its documented address while the module behind it is being built."""
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return fallback
+
+
+def inbox_url() -> str:
+    return _url("operations:inbox", "/ioc/events/")
+
+
+def agencies_url() -> str:
+    return _url("core:agency-list", "/ioc/agencies/")
+
+
+def quick_links(user: Any) -> list[QuickLink]:
+    """The IOC home's shortcuts that this user may follow."""
+    links = [
+        QuickLink(
+            _("Events inbox"),
+            _("Open events from every module, newest first."),
+            inbox_url(),
+        ),
+        QuickLink(
+            _("Administrative units"),
+            _("Provinces, communes and wards, before and after the 2025 merger."),
+            _url("units:list", "/ioc/units/"),
+        ),
+        QuickLink(
+            _("Agencies"),
+            _("Departments, committees and offices, and the sectors they own."),
+            agencies_url(),
+        ),
+    ]
+    if user.has_role(Role.SYSTEM_ADMIN):
+        links.append(
+            QuickLink(
+                _("Audit log"),
+                _("Who did what, and when: sign-ins, changes and exports."),
+                _url("audit:list", "/ioc/audit/"),
+            )
+        )
+    if user.is_staff:
+        links.append(
+            QuickLink(
+                _("Administration"),
+                _("Users, roles, scopes and reference data."),
+                reverse("admin:index"),
+            )
+        )
+    return links
+
+
 @require_GET
 @login_required
 def ioc_home(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    events = visible(user, Event.objects.filter(status="open")).select_related("unit")
+    """The operations centre's front page for staff: who I am, what is open, where to go."""
+    user: Any = request.user
+    if getattr(user, "is_citizen", False):
+        raise PermissionDenied(_("The operations centre is for staff accounts."))
+    events = (
+        visible(user, Event.objects.filter(status="open"))
+        .select_related("unit")
+        .order_by("-occurred_at")
+    )
     return render(
         request,
         "core/ioc_home.html",
@@ -30,7 +109,9 @@ def ioc_home(request: HttpRequest) -> HttpResponse:
             "open_events": events[:8],
             "open_count": events.count(),
             "agencies": visible(user, Agency.objects.all()).count(),
-            "sectors": Sector.objects.all(),
+            "quick_links": quick_links(user),
+            "inbox_url": inbox_url(),
+            "agencies_url": agencies_url(),
         },
     )
 
@@ -72,3 +153,32 @@ def readyz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
         {"status": "ok" if ok else "unavailable", "checks": checks}, status=200 if ok else 503
     )
+
+
+# --- error pages (ioc/urls.py points handler403/404/500 here) ---------------------------------
+
+
+@requires_csrf_token
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    reason = str(exception) if exception and str(exception) else ""
+    return render(request, "core/403.html", {"reason": reason}, status=403)
+
+
+@requires_csrf_token
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "core/404.html", {"request_path": request.path}, status=404)
+
+
+@requires_csrf_token
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Rendered without the request's context: the database may be what failed."""
+    from django.utils import timezone
+
+    template = loader.get_template("core/500.html")
+    return HttpResponseServerError(template.render({"now": timezone.now()}))
+
+
+@requires_csrf_token
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: usually a form left open past the end of a session."""
+    return render(request, "core/403.html", {"csrf_failure": True}, status=403)

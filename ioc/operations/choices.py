@@ -35,3 +35,7 @@ class EventStatus(models.TextChoices):
     OPEN = "open", _("Open")
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")
     RESOLVED = "resolved", _("Resolved")
+
+
+# Open or acknowledged: still on an operator's plate. Deduplication works within these.
+UNRESOLVED = (EventStatus.OPEN.value, EventStatus.ACKNOWLEDGED.value)

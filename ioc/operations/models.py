@@ -3,12 +3,61 @@ overdue reports...). Alert rules and incidents come on top of this in a later is
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ioc.core.models import AdministrativeUnit, Agency, Sector
-from ioc.operations.choices import Certainty, EventStatus, Severity, Urgency
+from ioc.core.text import fold
+from ioc.operations.choices import (
+    SEVERITY_RANK,
+    UNRESOLVED,
+    Certainty,
+    EventStatus,
+    Severity,
+    Urgency,
+)
+
+
+def severity_rank() -> models.Case:
+    """An SQL expression ranking severity, most severe highest (extreme 4 … unknown 0)."""
+    return models.Case(
+        *(
+            models.When(severity=code, then=models.Value(rank))
+            for code, rank in SEVERITY_RANK.items()
+        ),
+        default=models.Value(0),
+        output_field=models.IntegerField(),
+    )
+
+
+def most_severe_first(qs: models.QuerySet[Event]) -> models.QuerySet[Event]:
+    """Severity (extreme first), then the most recent first."""
+    return qs.annotate(severity_order=severity_rank()).order_by(
+        "-severity_order", "-occurred_at", "-id"
+    )
+
+
+def search(qs: models.QuerySet[Event], query: str) -> models.QuerySet[Event]:
+    """Every word of query in the headline, ignoring case and diacritics ("ngap lut" finds
+    "Ngập lụt"), on any database: the headline is stored folded too."""
+    for word in fold(query).split():
+        qs = qs.filter(headline_folded__contains=word)
+    return qs
+
+
+class EventQuerySet(models.QuerySet["Event"]):
+    def unresolved(self) -> models.QuerySet[Event]:
+        """Open or acknowledged: what operators still have to deal with."""
+        return self.filter(status__in=UNRESOLVED)
+
+    def most_severe_first(self) -> models.QuerySet[Event]:
+        return most_severe_first(self)
+
+    def search(self, query: str) -> models.QuerySet[Event]:
+        return search(self, query)
 
 
 class Event(models.Model):
@@ -43,6 +92,7 @@ class Event(models.Model):
     )
     occurred_at = models.DateTimeField(_("time"), db_index=True)
     headline = models.CharField(_("headline"), max_length=300)
+    headline_folded = models.CharField(max_length=300, blank=True, editable=False)
     description = models.TextField(_("description"), blank=True)
     link = models.CharField(_("link"), max_length=500, blank=True)
     object_type = models.CharField(_("object type"), max_length=100, blank=True)
@@ -81,11 +131,36 @@ class Event(models.Model):
     note = models.TextField(_("operator's note"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = EventQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("operations event")
         verbose_name_plural = _("operations events")
         ordering = ["-occurred_at", "-id"]
         indexes = [models.Index(fields=["status", "-occurred_at"])]
+        constraints = [
+            # At most one unresolved event per deduplication key: raise_event() relies on it.
+            models.UniqueConstraint(
+                fields=["dedup_key"],
+                condition=models.Q(status__in=UNRESOLVED) & ~models.Q(dedup_key=""),
+                name="event_unresolved_dedup_key_unique",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.headline
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.headline_folded = fold(self.headline)[:300]
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "headline" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "headline_folded"}
+        super().save(*args, **kwargs)
+
+    @property
+    def severity_rank(self) -> int:
+        return SEVERITY_RANK.get(self.severity, 0)
+
+    @property
+    def is_unresolved(self) -> bool:
+        return self.status in UNRESOLVED

@@ -1,0 +1,450 @@
+"""The shell: languages, navigation, the IOC home, health checks, error pages, formats, palette."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.cache import cache
+from django.template import Context, Template
+from django.test import Client, RequestFactory
+from django.urls import path
+from django.utils import translation
+
+from ioc.accounts.choices import AccountKind, Role
+from ioc.core import views
+from ioc.core.templatetags.vn import (
+    vn_currency,
+    vn_date,
+    vn_datetime,
+    vn_name,
+    vn_number,
+    vn_time,
+)
+from ioc.operations.models import Event
+from ioc.urls import urlpatterns as ioc_urlpatterns
+
+NBSP = "\u00a0"
+
+
+# --- a URLconf for the error-page tests: ioc.urls plus the handlers (and a view that fails) -----
+def _boom(request: Any) -> Any:
+    raise RuntimeError("boom")
+
+
+urlpatterns = [*ioc_urlpatterns, path("__boom__/", _boom)]
+handler403 = "ioc.core.views.permission_denied"
+handler404 = "ioc.core.views.page_not_found"
+handler500 = "ioc.core.views.server_error"
+
+
+@pytest.fixture
+def with_handlers(settings: Any) -> None:
+    settings.ROOT_URLCONF = __name__
+    settings.CSRF_FAILURE_VIEW = "ioc.core.views.csrf_failure"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    cache.clear()  # the area name is cached between requests
+
+
+def vi(message: str) -> str:
+    """The Vietnamese of a msgid (the msgid itself until the catalogue has it)."""
+    with translation.override("vi"):
+        return translation.gettext(message)
+
+
+def html_lang(content: bytes) -> str:
+    match = re.search(rb'<html lang="([^"]+)"', content)
+    assert match, "no lang attribute on <html>"
+    return match.group(1).decode()
+
+
+# --- languages -------------------------------------------------------------------------------
+def test_home_is_vietnamese_by_default(client: Client, sectors: dict[str, Any]) -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    assert html_lang(response.content) == "vi"
+    body = response.content.decode()
+    assert "<li>Giao thông</li>" in body
+    assert "<li>Traffic</li>" not in body
+    # the switcher offers the other language, labelled in that language
+    assert 'name="language" value="en" lang="en"' in body
+    assert 'name="language" value="vi"' not in body
+
+
+def test_home_is_english_after_switching_language(client: Client, sectors: dict[str, Any]) -> None:
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    response = client.get("/")
+    assert html_lang(response.content) == "en"
+    body = response.content.decode()
+    assert "<li>Traffic</li>" in body
+    assert "<li>Giao thông</li>" not in body
+    assert 'name="language" value="vi" lang="vi"' in body
+    # and back
+    client.post("/i18n/setlang/", {"language": "vi", "next": "/"})
+    assert html_lang(client.get("/").content) == "vi"
+
+
+def test_language_switcher_is_a_plain_form(client: Client, db: Any) -> None:
+    """It works without JavaScript: a POST form to set_language with submit buttons."""
+    body = client.get("/feedback/").content.decode()
+    form = re.search(
+        r'<form action="/i18n/setlang/" method="post" class="langswitch">(.*?)</form>', body, re.S
+    )
+    assert form, "language form missing"
+    assert 'name="csrfmiddlewaretoken"' in form.group(1)
+    assert '<input name="next" type="hidden" value="/feedback/">' in form.group(1)
+    assert '<button type="submit" name="language" value="en"' in form.group(1)
+    assert "onchange" not in body
+
+
+# --- landmarks and accessibility basics --------------------------------------------------------
+def test_shell_has_landmarks_skip_link_and_csrf_meta(client: Client, db: Any) -> None:
+    body = client.get("/").content.decode()
+    assert body.index('class="skip-link" href="#main"') < body.index("<header")
+    for landmark in ("<header", '<nav class="mainnav" aria-label=', '<main id="main"', "<footer"):
+        assert landmark in body, landmark
+    token = re.search(r'<meta name="csrf-token" content="([^"]+)">', body)
+    assert token and len(token.group(1)) == 64
+    assert 'aria-current="page"' in body  # the portal link is the current page
+
+
+# --- navigation ------------------------------------------------------------------------------
+def test_nav_shows_admin_link_only_for_staff(client: Client, make_user: Any) -> None:
+    assert 'href="/admin/"' not in client.get("/").content.decode()
+
+    client.force_login(make_user("clerk", roles=[Role.OPERATOR], scope_all=True))
+    assert 'href="/admin/"' not in client.get("/").content.decode()
+    client.logout()
+
+    client.force_login(make_user("boss", roles=[Role.SYSTEM_ADMIN], scope_all=True, is_staff=True))
+    body = client.get("/").content.decode()
+    assert body.count('href="/admin/"') == 2  # the main navigation and the user menu
+
+
+def test_user_menu_shows_name_roles_and_a_logout_form(client: Client, make_user: Any) -> None:
+    client.force_login(
+        make_user("van", roles=[Role.OPERATOR], scope_all=True, first_name="Trần Thị Vân")
+    )
+    body = client.get("/feedback/").content.decode()
+    assert '<span class="usermenu-name">Trần Thị Vân</span>' in body
+    assert f"<li>{vi('IOC operator')}</li>" in body
+    assert re.search(r'<form action="/accounts/logout/" method="post"', body)
+    assert 'href="/accounts/login/' not in body
+
+
+def test_anonymous_sees_a_login_link(client: Client, db: Any) -> None:
+    body = client.get("/feedback/").content.decode()
+    assert 'href="/accounts/login/?next=/feedback/"' in body
+    assert "usermenu" not in body
+    # not on the login page itself
+    assert (
+        'class="button button-primary" href="/accounts/login/'
+        not in client.get("/accounts/login/").content.decode()
+    )
+
+
+# --- the IOC home ----------------------------------------------------------------------------
+def test_ioc_home_sends_anonymous_users_to_login(client: Client, db: Any) -> None:
+    response = client.get("/ioc/")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/ioc/"
+
+
+def test_ioc_home_greets_staff_with_roles_and_counts(
+    client: Client, make_user: Any, agencies: dict[str, Any]
+) -> None:
+    now = dt.datetime(2026, 11, 26, 7, 5, tzinfo=dt.UTC)
+    for i, status in enumerate(["open", "open", "resolved"]):
+        Event.objects.create(
+            source="test",
+            category="late-data",
+            status=status,
+            occurred_at=now,
+            headline=f"Late data {i}",
+            severity="severe",
+        )
+    client.force_login(
+        make_user("van", roles=[Role.OPERATOR], scope_all=True, first_name="Trần Thị Vân")
+    )
+
+    response = client.get("/ioc/")
+    assert response.status_code == 200
+    assert response.context["open_count"] == 2
+    assert response.context["agencies"] == 3
+    body = response.content.decode()
+    assert "Trần Thị Vân" in body
+    assert f"<li>{vi('IOC operator')}</li>" in body
+    assert '<span class="stat-value">2</span>' in body
+    assert '<span class="stat-value">3</span>' in body
+    assert "14:05 26/11/2026" in body  # local time (UTC+7), Vietnamese format
+    assert body.count("Late data") == 2
+    hrefs = [link.url for link in response.context["quick_links"]]
+    assert hrefs == ["/ioc/events/", "/ioc/units/", "/ioc/agencies/"]
+
+
+def test_ioc_home_counts_only_what_is_in_scope(
+    client: Client, make_user: Any, agencies: dict[str, Any], sectors: dict[str, Any]
+) -> None:
+    client.force_login(
+        make_user("yte", roles=[Role.SECTOR_OFFICER], sectors=[sectors["education"]])
+    )
+    response = client.get("/ioc/")
+    assert response.context["agencies"] == 0
+    assert response.context["open_count"] == 0
+
+
+def test_ioc_home_links_audit_and_admin_for_admins_only(client: Client, make_user: Any) -> None:
+    client.force_login(make_user("boss", roles=[Role.SYSTEM_ADMIN], scope_all=True, is_staff=True))
+    hrefs = [link.url for link in client.get("/ioc/").context["quick_links"]]
+    assert hrefs == ["/ioc/events/", "/ioc/units/", "/ioc/agencies/", "/ioc/audit/", "/admin/"]
+
+
+def test_ioc_home_refuses_citizens(client: Client, make_user: Any, with_handlers: None) -> None:
+    client.force_login(make_user("dan", kind=AccountKind.CITIZEN))
+    response = client.get("/ioc/")
+    assert response.status_code == 403
+    assert "stat-value" not in response.content.decode()
+
+
+def test_citizens_see_no_link_to_the_operations_centre(client: Client, make_user: Any) -> None:
+    client.force_login(make_user("dan", kind=AccountKind.CITIZEN))
+    body = client.get("/").content.decode()
+    nav = re.search(r'<nav class="mainnav".*?</nav>', body, re.S)
+    assert nav and 'href="/ioc/"' not in nav.group(0)
+    assert 'href="/ioc/"' not in body
+
+
+# --- health ----------------------------------------------------------------------------------
+def test_healthz_answers_without_the_database(client: Client) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_readyz_checks_both_stores(client: Client, db: Any) -> None:
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "checks": {"database": "ok", "warehouse": "ok"}}
+
+
+def test_readyz_reports_a_missing_warehouse(
+    client: Client, db: Any, settings: Any, tmp_path: Path
+) -> None:
+    settings.WAREHOUSE_PATH = tmp_path / "missing.duckdb"
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    data = response.json()
+    assert data["status"] == "unavailable"
+    assert data["checks"]["database"] == "ok"
+    assert data["checks"]["warehouse"].startswith("error: ")
+
+
+# --- error pages -----------------------------------------------------------------------------
+def test_404_page_is_friendly_and_in_the_shell(
+    client: Client, db: Any, with_handlers: None
+) -> None:
+    response = client.get("/no/such/page/")
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert html_lang(response.content) == "vi"
+    assert vi("Page not found") in body
+    assert "<code>/no/such/page/</code>" in body
+    assert '<main id="main"' in body
+    assert 'href="/"' in body
+
+
+def test_403_page_tells_what_to_do(client: Client, db: Any, with_handlers: None) -> None:
+    request = RequestFactory().get("/ioc/secret/")
+    from django.contrib.auth.models import AnonymousUser
+
+    request.user = AnonymousUser()
+    response = views.permission_denied(request, PermissionError("Not for you."))
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert vi("No access to this page") in body
+    assert 'href="/accounts/login/"' in body
+
+
+def test_500_page_stands_alone(client: Client, db: Any, with_handlers: None) -> None:
+    client.raise_request_exception = False
+    response = client.get("/__boom__/")
+    assert response.status_code == 500
+    body = response.content.decode()
+    assert html_lang(response.content) == "vi"
+    assert vi("Something went wrong on our side") in body
+    assert "dist/app.css" not in body  # no static files needed
+    assert re.search(r"\d\d:\d\d \d\d/\d\d/\d{4}", body)  # the time to quote to the IT centre
+
+
+def test_expired_form_gets_the_friendly_csrf_page(make_user: Any, with_handlers: None) -> None:
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert response.status_code == 403
+    assert vi("This form has expired") in response.content.decode()
+
+
+# --- Vietnamese formats ------------------------------------------------------------------------
+MOMENT = dt.datetime(2026, 11, 26, 7, 5, tzinfo=dt.UTC)  # 14:05 in Hồ Chí Minh City
+LATE = dt.datetime(2026, 11, 26, 20, 30, tzinfo=dt.UTC)  # already 27/11 locally
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        pytest.param(
+            "vi",
+            {
+                "int": "1.234.567",
+                "float": "1.234.567,5",
+                "places": "12,35",
+                "neg": "-1.234,5",
+                "money": f"1.234.567{NBSP}₫",
+                "money_round": f"1.235{NBSP}₫",
+                "date": "26/11/2026",
+                "short": "26/11/2026",
+                "dt": "14:05 26/11/2026",
+                "late_date": "27/11/2026",
+                "time": "14:05",
+            },
+            id="vi_case",
+        ),
+        pytest.param(
+            "en",
+            {
+                "int": "1,234,567",
+                "float": "1,234,567.5",
+                "places": "12.35",
+                "neg": "-1,234.5",
+                "money": f"1,234,567{NBSP}₫",
+                "money_round": f"1,235{NBSP}₫",
+                "date": "26 Nov 2026",
+                "short": "26/11/2026",
+                "dt": "26 Nov 2026, 14:05",
+                "late_date": "27 Nov 2026",
+                "time": "14:05",
+            },
+            id="en_case",
+        ),
+    ],
+)
+def test_vn_filters_follow_the_active_language(language: str, expected: dict[str, str]) -> None:
+    with translation.override(language):
+        got = {
+            "int": vn_number(1234567),
+            "float": vn_number(1234567.5),
+            "places": vn_number(Decimal("12.345"), 2),
+            "neg": vn_number("-1234.5"),
+            "money": vn_currency(Decimal("1234567.4")),
+            "money_round": vn_currency(1234.5),
+            "date": vn_date(dt.date(2026, 11, 26)),
+            "short": vn_date(MOMENT, "short"),
+            "dt": vn_datetime(MOMENT),
+            "late_date": vn_date(LATE),
+            "time": vn_time(MOMENT),
+        }
+    assert got == expected
+
+
+def test_vn_filters_leave_odd_values_alone() -> None:
+    with translation.override("vi"):
+        assert vn_number(None) == ""
+        assert vn_number("") == ""
+        assert vn_number("n/a") == "n/a"
+        assert vn_number(-0.4, 0) == "0"
+        assert vn_number(True) is True
+        assert vn_currency(None) == ""
+        assert vn_date(None) == ""
+        assert vn_date("not a date") == "not a date"
+        assert vn_date("2026-11-26") == "26/11/2026"
+        assert vn_datetime(dt.date(2026, 1, 2)) == "02/01/2026"
+
+
+def test_vn_name_puts_the_family_name_first() -> None:
+    from ioc.accounts.models import User
+
+    assert vn_name(User(username="van", first_name="Vân", last_name="Trần Thị")) == "Trần Thị Vân"
+    assert vn_name(User(username="van", first_name="Trần Thị Vân")) == "Trần Thị Vân"
+    assert vn_name(User(username="van")) == "van"
+    assert vn_name(None) == ""
+
+
+def test_vn_filters_in_a_template() -> None:
+    template = Template(
+        "{% load vn %}{{ n|vn_number:1 }} | {{ m|vn_currency }} | {{ d|vn_date }} | "
+        "{{ t|vn_datetime:'short' }}"
+    )
+    context = Context({"n": 9876.54, "m": 25000, "d": dt.date(2026, 2, 3), "t": MOMENT})
+    with translation.override("vi"):
+        assert (
+            template.render(context) == f"9.876,5 | 25.000{NBSP}₫ | 03/02/2026 | 14:05 26/11/2026"
+        )
+    with translation.override("en"):
+        assert (
+            template.render(context) == f"9,876.5 | 25,000{NBSP}₫ | 3 Feb 2026 | 26/11/2026 14:05"
+        )
+
+
+# --- the palette meets WCAG 2.1 AA -------------------------------------------------------------
+CSS = Path(django_settings.BASE_DIR) / "frontend" / "styles" / "app.css"
+
+# (text, background, minimum ratio): 4.5 for text, 3 for borders of form controls.
+PAIRS = [
+    ("ink", "bg", 4.5),
+    ("ink", "surface", 4.5),
+    ("muted", "bg", 4.5),
+    ("muted", "surface", 4.5),
+    ("link", "bg", 4.5),
+    ("link", "surface", 4.5),
+    ("on-navy", "navy", 4.5),
+    ("on-navy", "navy-hover", 4.5),
+    ("on-navy-muted", "navy", 4.5),
+    ("on-navy-muted", "navy-deep", 4.5),
+    ("on-navy", "navy-deep", 4.5),
+    ("navy", "surface", 4.5),
+    ("ink", "focus", 4.5),
+    ("alert", "surface", 4.5),
+    ("alert", "alert-bg", 4.5),
+    ("note-ink", "note-bg", 4.5),
+    ("ink", "note-bg", 4.5),
+    ("on-navy", "sev-extreme", 4.5),
+    ("on-navy", "sev-severe", 4.5),
+    ("on-navy", "sev-moderate", 4.5),
+    ("on-navy", "sev-minor", 4.5),
+    ("on-navy", "sev-unknown", 4.5),
+    ("control", "surface", 3),
+]
+
+
+def _luminance(hex_colour: str) -> float:
+    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    high, low = sorted([_luminance(a), _luminance(b)], reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_palette_contrast() -> None:
+    assert round(contrast("#767676", "#ffffff"), 2) == 4.54  # the known AA threshold grey
+    root = re.search(r":root\s*{(.*?)}", CSS.read_text(), re.S)
+    assert root
+    colours = dict(re.findall(r"--([\w-]+):\s*(#[0-9a-fA-F]{6})\b", root.group(1)))
+    failures = [
+        f"--{fg} on --{bg}: {contrast(colours[fg], colours[bg]):.2f} < {minimum}"
+        for fg, bg, minimum in PAIRS
+        if contrast(colours[fg], colours[bg]) < minimum
+    ]
+    assert failures == []

@@ -1,0 +1,46 @@
+import random
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from ioc.demo import province  # noqa: F401  (registers the core demo steps)
+from ioc.demo.accounts import DEMO_USERS
+from ioc.demo.registry import SCALES, STEPS, DemoContext
+
+
+class Command(BaseCommand):
+    help = "Build the demo province (idempotent, deterministic) and print one login per role."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--scale", choices=sorted(SCALES), default="small")
+        parser.add_argument("--force", action="store_true",
+                            help="Run even on a database with other (non-demo) users.")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        from ioc.accounts.models import User
+
+        demo_names = {u.username for u in DEMO_USERS}
+        others = User.objects.exclude(username__in=demo_names).exists()
+        if others and not settings.DEBUG and not opts["force"]:
+            raise CommandError(
+                "Cơ sở dữ liệu đã có người dùng thật; không nạp dữ liệu mẫu (dùng --force nếu "
+                "chắc chắn).\nThis database has real users; refusing to load the demo "
+                "(use --force if you are sure)."
+            )
+        scale = SCALES[opts["scale"]]
+        ctx = DemoContext(scale=scale, rng=random.Random(f"ioc-demo-{scale.name}"),
+                          out=self.stdout.write)
+        total = len(STEPS)
+        for i, step in enumerate(STEPS, start=1):
+            started = time.monotonic()
+            summary = step.func(ctx)
+            self.stdout.write(
+                f"[{i}/{total}] {step.label}: {summary} ({time.monotonic() - started:.1f}s)"
+            )
+        self.stdout.write("")
+        self.stdout.write("Logins / Tài khoản (demo only / chỉ dùng thử):")
+        for demo in DEMO_USERS:
+            role = demo.role.label if demo.role else "citizen / công dân"
+            self.stdout.write(f"  {demo.username:<10} {demo.password:<22} {role}")
