@@ -171,6 +171,18 @@ SETTINGS: list[Setting] = [
         "https://ioc.binhduong.gov.vn",
     ),
     Setting(
+        "IOC_PROXY_COUNT",
+        "0",
+        "Number of reverse proxies in front of the platform. 0: the client address is the "
+        "connection's; N: it is the N-th address from the right of X-Forwarded-For (used by "
+        "the audit log and the login throttle). Never set it without a proxy: clients could "
+        "forge their address.",
+        "Số máy chủ proxy ngược đứng trước hệ thống. 0: địa chỉ người dùng là địa chỉ kết "
+        "nối; N: lấy địa chỉ thứ N từ bên phải của X-Forwarded-For.",
+        _int,
+        "1",
+    ),
+    Setting(
         "IOC_SECURE_COOKIES",
         "false",
         "Send session and CSRF cookies over HTTPS only and set HSTS. True in production.",

@@ -142,6 +142,12 @@ AXES_COOLOFF_TIME = CONF["IOC_LOGIN_COOLOFF_MINUTES"] / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+IOC_PROXY_COUNT = CONF["IOC_PROXY_COUNT"]
+if IOC_PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = IOC_PROXY_COUNT
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 AXES_VERBOSE = False
 IOC_STAFF_REQUIRE_OTP = CONF["IOC_STAFF_REQUIRE_OTP"]
 OTP_TOTP_ISSUER = "IOC"
@@ -171,6 +177,7 @@ USE_THOUSAND_SEPARATOR = True
 # --- static files ----------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "ioc" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -5,8 +5,10 @@ from django.utils.translation import gettext_lazy as _
 
 
 def _ensure_roles_after_migrate(app_config: AppConfig, **kwargs: Any) -> None:
-    # post_migrate is sent once per app; the permissions of every app exist by the last one.
-    if app_config is not list(apps.get_app_configs())[-1]:
+    # post_migrate is sent once per app with models, in order; every app's permissions exist
+    # by the last one's.
+    with_models = [a for a in apps.get_app_configs() if a.models_module is not None]
+    if not with_models or app_config is not with_models[-1]:
         return
     from ioc.accounts.roles import ensure_roles
 

@@ -61,7 +61,7 @@ def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict[str
         if fields is not None
         else [
             f.name
-            for f in obj._meta.concrete_fields  # type: ignore[attr-defined]
+            for f in obj._meta.concrete_fields
         ]
     )
     out: dict[str, Any] = {}

@@ -12,13 +12,24 @@ from django.utils import translation
 from ioc.core.audit import RequestContext, bind_request_context
 
 
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address: the connection's, or with IOC_PROXY_COUNT=N proxies in front,
+    the N-th entry from the right of X-Forwarded-For (the one our own proxy appended)."""
+    count = int(getattr(settings, "IOC_PROXY_COUNT", 0) or 0)
+    if count > 0:
+        hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        hops = [h for h in hops if h]
+        if len(hops) >= count:
+            return hops[-count]
+    return request.META.get("REMOTE_ADDR") or None
+
+
 class RequestContextMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        ip = forwarded.split(",")[0].strip() if forwarded else request.META.get("REMOTE_ADDR")
+        ip = client_ip(request)
         ctx = RequestContext(
             ip=ip or None, user_agent=request.META.get("HTTP_USER_AGENT", "")[:300]
         )

@@ -29,14 +29,26 @@ SECTORS = [
     ("ke-hoach-dau-tu", "Kế hoạch và Đầu tư", "Planning and investment", "chart"),
     ("tai-chinh", "Tài chính", "Finance", "coins"),
     ("cong-thuong", "Công Thương", "Industry and trade", "factory"),
-    ("nong-nghiep", "Nông nghiệp và Phát triển nông thôn", "Agriculture and rural development",
-     "wheat"),
-    ("lao-dong-xa-hoi", "Lao động, Thương binh và Xã hội", "Labour, invalids and social affairs",
-     "people"),
+    (
+        "nong-nghiep",
+        "Nông nghiệp và Phát triển nông thôn",
+        "Agriculture and rural development",
+        "wheat",
+    ),
+    (
+        "lao-dong-xa-hoi",
+        "Lao động, Thương binh và Xã hội",
+        "Labour, invalids and social affairs",
+        "people",
+    ),
     ("xay-dung", "Xây dựng", "Construction", "crane"),
     ("van-hoa-du-lich", "Văn hóa, Thể thao và Du lịch", "Culture, sports and tourism", "theater"),
-    ("thong-tin-truyen-thong", "Thông tin và Truyền thông", "Information and communications",
-     "antenna"),
+    (
+        "thong-tin-truyen-thong",
+        "Thông tin và Truyền thông",
+        "Information and communications",
+        "antenna",
+    ),
     ("khoa-hoc-cong-nghe", "Khoa học và Công nghệ", "Science and technology", "flask"),
     ("tu-phap", "Tư pháp", "Justice", "scale"),
     ("noi-vu", "Nội vụ", "Home affairs", "building"),
@@ -51,38 +63,97 @@ PROVINCE_AGENCIES = [
     ("tinh-uy", "Tỉnh ủy Bình Dương", "Provincial Party Committee", "party", []),
     ("ubnd-tinh", "Ủy ban nhân dân tỉnh", "Provincial People's Committee", "committee", []),
     ("so-y-te", "Sở Y tế", "Department of Health", "department", ["y-te"]),
-    ("so-gddt", "Sở Giáo dục và Đào tạo", "Department of Education and Training", "department",
-     ["giao-duc"]),
-    ("so-gtvt", "Sở Giao thông Vận tải", "Department of Transport", "department",
-     ["giao-thong"]),
-    ("so-tnmt", "Sở Tài nguyên và Môi trường", "Department of Natural Resources and Environment",
-     "department", ["moi-truong"]),
-    ("so-khdt", "Sở Kế hoạch và Đầu tư", "Department of Planning and Investment", "department",
-     ["ke-hoach-dau-tu"]),
+    (
+        "so-gddt",
+        "Sở Giáo dục và Đào tạo",
+        "Department of Education and Training",
+        "department",
+        ["giao-duc"],
+    ),
+    ("so-gtvt", "Sở Giao thông Vận tải", "Department of Transport", "department", ["giao-thong"]),
+    (
+        "so-tnmt",
+        "Sở Tài nguyên và Môi trường",
+        "Department of Natural Resources and Environment",
+        "department",
+        ["moi-truong"],
+    ),
+    (
+        "so-khdt",
+        "Sở Kế hoạch và Đầu tư",
+        "Department of Planning and Investment",
+        "department",
+        ["ke-hoach-dau-tu"],
+    ),
     ("so-tai-chinh", "Sở Tài chính", "Department of Finance", "department", ["tai-chinh"]),
-    ("so-cong-thuong", "Sở Công Thương", "Department of Industry and Trade", "department",
-     ["cong-thuong"]),
-    ("so-nnptnt", "Sở Nông nghiệp và Phát triển nông thôn",
-     "Department of Agriculture and Rural Development", "department", ["nong-nghiep"]),
-    ("so-ldtbxh", "Sở Lao động - Thương binh và Xã hội",
-     "Department of Labour, Invalids and Social Affairs", "department", ["lao-dong-xa-hoi"]),
+    (
+        "so-cong-thuong",
+        "Sở Công Thương",
+        "Department of Industry and Trade",
+        "department",
+        ["cong-thuong"],
+    ),
+    (
+        "so-nnptnt",
+        "Sở Nông nghiệp và Phát triển nông thôn",
+        "Department of Agriculture and Rural Development",
+        "department",
+        ["nong-nghiep"],
+    ),
+    (
+        "so-ldtbxh",
+        "Sở Lao động - Thương binh và Xã hội",
+        "Department of Labour, Invalids and Social Affairs",
+        "department",
+        ["lao-dong-xa-hoi"],
+    ),
     ("so-xay-dung", "Sở Xây dựng", "Department of Construction", "department", ["xay-dung"]),
-    ("so-vhttdl", "Sở Văn hóa, Thể thao và Du lịch", "Department of Culture, Sports and Tourism",
-     "department", ["van-hoa-du-lich"]),
-    ("so-tttt", "Sở Thông tin và Truyền thông", "Department of Information and Communications",
-     "department", ["thong-tin-truyen-thong"]),
-    ("so-khcn", "Sở Khoa học và Công nghệ", "Department of Science and Technology",
-     "department", ["khoa-hoc-cong-nghe"]),
+    (
+        "so-vhttdl",
+        "Sở Văn hóa, Thể thao và Du lịch",
+        "Department of Culture, Sports and Tourism",
+        "department",
+        ["van-hoa-du-lich"],
+    ),
+    (
+        "so-tttt",
+        "Sở Thông tin và Truyền thông",
+        "Department of Information and Communications",
+        "department",
+        ["thong-tin-truyen-thong"],
+    ),
+    (
+        "so-khcn",
+        "Sở Khoa học và Công nghệ",
+        "Department of Science and Technology",
+        "department",
+        ["khoa-hoc-cong-nghe"],
+    ),
     ("so-tu-phap", "Sở Tư pháp", "Department of Justice", "department", ["tu-phap"]),
     ("so-noi-vu", "Sở Nội vụ", "Department of Home Affairs", "department", ["noi-vu"]),
     ("cong-an-tinh", "Công an tỉnh", "Provincial Police", "police", ["an-ninh-trat-tu"]),
     ("cuc-thue", "Cục Thuế tỉnh", "Provincial Tax Department", "office", ["thue"]),
-    ("tt-hanh-chinh-cong", "Trung tâm Phục vụ hành chính công", "Public Administration Centre",
-     "service", ["dich-vu-cong"]),
-    ("bch-pctt", "Ban Chỉ huy Phòng chống thiên tai và Tìm kiếm cứu nạn",
-     "Disaster Prevention and Search and Rescue Command", "office", ["phong-chong-thien-tai"]),
-    ("trung-tam-cntt", "Trung tâm Giám sát, điều hành thông minh (IOC)",
-     "Intelligent Operations Centre", "service", []),
+    (
+        "tt-hanh-chinh-cong",
+        "Trung tâm Phục vụ hành chính công",
+        "Public Administration Centre",
+        "service",
+        ["dich-vu-cong"],
+    ),
+    (
+        "bch-pctt",
+        "Ban Chỉ huy Phòng chống thiên tai và Tìm kiếm cứu nạn",
+        "Disaster Prevention and Search and Rescue Command",
+        "office",
+        ["phong-chong-thien-tai"],
+    ),
+    (
+        "trung-tam-cntt",
+        "Trung tâm Giám sát, điều hành thông minh (IOC)",
+        "Intelligent Operations Centre",
+        "service",
+        [],
+    ),
 ]
 
 
@@ -132,8 +203,13 @@ def agencies(ctx: DemoContext) -> str:
         for code, name, name_en, kind, sector_codes in PROVINCE_AGENCIES:
             agency, _ = Agency.objects.update_or_create(
                 code=code,
-                defaults={"name": name, "name_en": name_en, "kind": kind, "unit": province,
-                          "parent": parent if kind != "party" else None},
+                defaults={
+                    "name": name,
+                    "name_en": name_en,
+                    "kind": kind,
+                    "unit": province,
+                    "parent": parent if kind != "party" else None,
+                },
             )
             if code == "ubnd-tinh":
                 parent = agency
@@ -149,9 +225,13 @@ def agencies(ctx: DemoContext) -> str:
             rest = unit.name.split(" ", 1)[1] if " " in unit.name else unit.name
             agency, _ = Agency.objects.update_or_create(
                 code=f"ubnd-{short}-{slug(rest)}"[:60],
-                defaults={"name": f"UBND {unit.name.lower().split(' ', 1)[0]} {rest}",
-                          "name_en": f"People's Committee of {unit.name}",
-                          "kind": "commune", "unit": unit, "parent": committee},
+                defaults={
+                    "name": f"UBND {unit.name.lower().split(' ', 1)[0]} {rest}",
+                    "name_en": f"People's Committee of {unit.name}",
+                    "kind": "commune",
+                    "unit": unit,
+                    "parent": committee,
+                },
             )
             agency.sectors.set(list(by_code.values()))
     return f"{Agency.objects.count()} agencies"
@@ -173,13 +253,20 @@ def users(ctx: DemoContext) -> str:
         user = User.objects.filter(username=demo.username).first()
         if user is None:
             first, _, last = demo.full_name.rpartition(" ")
-            user = User(username=demo.username, first_name=last, last_name=first,
-                        email=f"{demo.username}@demo.ioc.local")
+            user = User(
+                username=demo.username,
+                first_name=last,
+                last_name=first,
+                email=f"{demo.username}@demo.ioc.local",
+            )
             user.set_password(demo.password)
             created += 1
         user.kind = AccountKind.CITIZEN if demo.citizen else AccountKind.STAFF
         user.is_staff = demo.role is not None and demo.role.value in {
-            "system_admin", "data_engineer", "sector_officer"}
+            "system_admin",
+            "data_engineer",
+            "sector_officer",
+        }
         user.is_superuser = demo.role is not None and demo.role.value == "system_admin"
         user.scope_all = demo.scope_all
         user.agency = Agency.objects.filter(code=demo.agency).first() if demo.agency else None
@@ -188,8 +275,9 @@ def users(ctx: DemoContext) -> str:
         user.save()
         user.groups.set(Group.objects.filter(name=demo.role.value) if demo.role else [])
         user.scope_sectors.set(Sector.objects.filter(code__in=demo.sectors))
-        units = AdministrativeUnit.objects.filter(code__in=demo.units, level=3,
-                                                  valid_to__isnull=True, in_area=True)
+        units = AdministrativeUnit.objects.filter(
+            code__in=demo.units, level=3, valid_to__isnull=True, in_area=True
+        )
         if demo.units and not units.exists() and user.agency is not None:
             units = AdministrativeUnit.objects.filter(pk=user.agency.unit_id)
         user.scope_units.set(units)
@@ -197,46 +285,97 @@ def users(ctx: DemoContext) -> str:
 
 
 EVENT_TEMPLATES = [
-    ("phong-chong-thien-tai", "flood", "severe", "immediate", "observed",
-     "Ngập sâu 40 cm tại {unit}", "Mực nước vượt ngưỡng báo động 2 tại điểm đo."),
-    ("giao-thong", "traffic", "moderate", "expected", "likely",
-     "Ùn tắc kéo dài trên tuyến qua {unit}", "Lưu lượng xe vượt 120% năng lực thông hành."),
-    ("moi-truong", "air-quality", "moderate", "expected", "observed",
-     "Chỉ số AQI 165 tại {unit}", "Chất lượng không khí kém, ảnh hưởng nhóm nhạy cảm."),
-    ("y-te", "health", "minor", "future", "possible",
-     "Số ca sốt xuất huyết tăng tại {unit}", "Tăng 30% so với cùng kỳ tuần trước."),
-    ("an-ninh-trat-tu", "public-order", "severe", "immediate", "observed",
-     "Tụ tập đông người tại {unit}", "Camera ghi nhận mật độ người vượt ngưỡng."),
-    ("dich-vu-cong", "late-data", "minor", "past", "observed",
-     "Dữ liệu hồ sơ dịch vụ công của {unit} chưa cập nhật", "Trễ hạn cập nhật hằng ngày 17:00."),
+    (
+        "phong-chong-thien-tai",
+        "flood",
+        "severe",
+        "immediate",
+        "observed",
+        "Ngập sâu 40 cm tại {unit}",
+        "Mực nước vượt ngưỡng báo động 2 tại điểm đo.",
+    ),
+    (
+        "giao-thong",
+        "traffic",
+        "moderate",
+        "expected",
+        "likely",
+        "Ùn tắc kéo dài trên tuyến qua {unit}",
+        "Lưu lượng xe vượt 120% năng lực thông hành.",
+    ),
+    (
+        "moi-truong",
+        "air-quality",
+        "moderate",
+        "expected",
+        "observed",
+        "Chỉ số AQI 165 tại {unit}",
+        "Chất lượng không khí kém, ảnh hưởng nhóm nhạy cảm.",
+    ),
+    (
+        "y-te",
+        "health",
+        "minor",
+        "future",
+        "possible",
+        "Số ca sốt xuất huyết tăng tại {unit}",
+        "Tăng 30% so với cùng kỳ tuần trước.",
+    ),
+    (
+        "an-ninh-trat-tu",
+        "public-order",
+        "severe",
+        "immediate",
+        "observed",
+        "Tụ tập đông người tại {unit}",
+        "Camera ghi nhận mật độ người vượt ngưỡng.",
+    ),
+    (
+        "dich-vu-cong",
+        "late-data",
+        "minor",
+        "past",
+        "observed",
+        "Dữ liệu hồ sơ dịch vụ công của {unit} chưa cập nhật",
+        "Trễ hạn cập nhật hằng ngày 17:00.",
+    ),
 ]
 
 
 @demo_step(order=60, label="Operations events")
 def events(ctx: DemoContext) -> str:
     from ioc.operations.models import Event
+    from ioc.operations.services import raise_event
 
-    communes = list(AdministrativeUnit.objects.filter(in_area=True, level=3,
-                                                      valid_to__isnull=True).order_by("code"))
+    communes = list(
+        AdministrativeUnit.objects.filter(in_area=True, level=3, valid_to__isnull=True).order_by(
+            "code"
+        )
+    )
     if not communes:
         return "no communes in area: no events"
     sectors_by_code = {s.code: s for s in Sector.objects.all()}
     now = timezone.now().replace(minute=0, second=0, microsecond=0)
     made = 0
     for i in range(ctx.scale.events):
-        sector, category, sev, urg, cert, headline, desc = EVENT_TEMPLATES[
-            i % len(EVENT_TEMPLATES)]
+        sector, category, sev, urg, cert, headline, desc = EVENT_TEMPLATES[i % len(EVENT_TEMPLATES)]
         unit = communes[ctx.rng.randrange(len(communes))]
         key = f"demo:{category}:{i}"
-        _, created = Event.objects.get_or_create(
+        if Event.objects.filter(dedup_key=key).exists():
+            continue  # idempotent: raising again would count a repeat
+        raise_event(
+            source="demo",
+            category=category,
+            severity=sev,
+            urgency=urg,
+            certainty=cert,
+            headline=headline.format(unit=unit.name),
+            description=desc,
+            unit=unit,
+            sector=sectors_by_code.get(sector),
+            agency=Agency.objects.filter(unit=unit).first(),
+            occurred_at=now - dt.timedelta(minutes=37 * i),
             dedup_key=key,
-            defaults={
-                "source": "demo", "category": category, "severity": sev, "urgency": urg,
-                "certainty": cert, "headline": headline.format(unit=unit.name),
-                "description": desc, "unit": unit, "sector": sectors_by_code.get(sector),
-                "agency": Agency.objects.filter(unit=unit).first(),
-                "occurred_at": now - dt.timedelta(minutes=37 * i),
-            },
         )
-        made += int(created)
+        made += 1
     return f"{ctx.scale.events} events ({made} new)"

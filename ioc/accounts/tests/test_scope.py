@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count
-from django.utils import timezone
 
 from ioc.accounts.choices import Role
 from ioc.accounts.scope import (
@@ -21,7 +20,6 @@ from ioc.accounts.scope import (
     visible,
 )
 from ioc.core.models import AdministrativeUnit, Agency, Sector, UnitTransition
-from ioc.operations.models import Event
 
 
 def _codes(ids: set[int]) -> set[tuple[str, str]]:
@@ -72,19 +70,24 @@ def test_abolished_levels_carry_no_territory(units: dict[str, Any]) -> None:
     assert units["tdm"].pk in expand_units({units["hcm"].pk})
 
 
-def _event(headline: str, **where: Any) -> Event:
-    return Event.objects.create(
-        source="tests", category="test", headline=headline, occurred_at=timezone.now(), **where
-    )
-
-
 def test_records_of_old_wards_reach_the_new_wards_officer(
     units: dict[str, Any], make_user: Any
 ) -> None:
     officer = make_user("ward", roles=[Role.FEEDBACK_HANDLER], units=[units["new_tdm"]])
-    old = _event("Ngập nước phường Phú Cường 2024", unit=units["old"]["25747"])
-    other = _event("Ngập nước phường Phú Lợi 2024", unit=units["old"]["25744"])
-    seen = set(visible(officer, Event.objects.all()))
+    # Incidental data: agencies filed under the pre-2025 ward codes.
+    old = Agency.objects.create(
+        code="ubnd-phu-cuong",
+        name="UBND phường Phú Cường",
+        kind="commune",
+        unit=units["old"]["25747"],
+    )
+    other = Agency.objects.create(
+        code="ubnd-phu-loi",
+        name="UBND phường Phú Lợi",
+        kind="commune",
+        unit=units["old"]["25744"],
+    )
+    seen = set(visible(officer, Agency.objects.all()))
     assert old in seen
     assert other not in seen
 

@@ -15,8 +15,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--scale", choices=sorted(SCALES), default="small")
-        parser.add_argument("--force", action="store_true",
-                            help="Run even on a database with other (non-demo) users.")
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Run even on a database with other (non-demo) users.",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         from ioc.accounts.models import User
@@ -30,8 +33,9 @@ class Command(BaseCommand):
                 "(use --force if you are sure)."
             )
         scale = SCALES[opts["scale"]]
-        ctx = DemoContext(scale=scale, rng=random.Random(f"ioc-demo-{scale.name}"),
-                          out=self.stdout.write)
+        ctx = DemoContext(
+            scale=scale, rng=random.Random(f"ioc-demo-{scale.name}"), out=self.stdout.write
+        )
         total = len(STEPS)
         for i, step in enumerate(STEPS, start=1):
             started = time.monotonic()
