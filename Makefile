@@ -59,7 +59,7 @@ lint: $(VENV)/.synced
 	$(BIN)/lint-imports --no-cache
 
 typecheck: $(VENV)/.synced
-	$(BIN)/mypy ioc/core ioc/accounts ioc/jobs ioc/operations ioc/warehouse ioc/config.py
+	$(BIN)/mypy ioc/core ioc/accounts ioc/jobs ioc/operations ioc/warehouse ioc/web ioc/demo ioc/config.py
 
 pytest-sqlite: setup
 	$(BIN)/pytest -n 2 -p no:cacheprovider

@@ -53,29 +53,56 @@ def units(db: Any) -> dict[str, Any]:
     from ioc.core.models import UnitTransition as T
 
     before = MERGE_DAY - dt.timedelta(days=1)
-    hcm = U.objects.create(code="79", name="Thành phố Hồ Chí Minh", level=1, kind="thành phố",
-                           in_area=True)
-    bd = U.objects.create(code="74", name="Tỉnh Bình Dương", level=1, kind="tỉnh",
-                          valid_to=before, in_area=True)
-    tdm = U.objects.create(code="718", name="Thành phố Thủ Dầu Một", level=2, kind="thành phố",
-                           parent=bd, valid_to=before, in_area=True)
+    hcm = U.objects.create(
+        code="79", name="Thành phố Hồ Chí Minh", level=1, kind="thành phố", in_area=True
+    )
+    bd = U.objects.create(
+        code="74", name="Tỉnh Bình Dương", level=1, kind="tỉnh", valid_to=before, in_area=True
+    )
+    tdm = U.objects.create(
+        code="718",
+        name="Thành phố Thủ Dầu Một",
+        level=2,
+        kind="thành phố",
+        parent=bd,
+        valid_to=before,
+        in_area=True,
+    )
     old = {}
-    for code, name in [("25747", "Phường Phú Cường"), ("25753", "Phường Phú Thọ"),
-                       ("25756", "Phường Chánh Nghĩa"), ("25744", "Phường Phú Lợi"),
-                       ("25750", "Phường Phú Hòa")]:
-        old[code] = U.objects.create(code=code, name=name, level=3, kind="phường", parent=tdm,
-                                     valid_to=before, in_area=True)
-    new_tdm = U.objects.create(code="25747", name="Phường Thủ Dầu Một", level=3, kind="phường",
-                               parent=hcm, valid_from=MERGE_DAY, in_area=True)
-    new_pl = U.objects.create(code="25750", name="Phường Phú Lợi", level=3, kind="phường",
-                              parent=hcm, valid_from=MERGE_DAY, in_area=True)
+    for code, name in [
+        ("25747", "Phường Phú Cường"),
+        ("25753", "Phường Phú Thọ"),
+        ("25756", "Phường Chánh Nghĩa"),
+        ("25744", "Phường Phú Lợi"),
+        ("25750", "Phường Phú Hòa"),
+    ]:
+        old[code] = U.objects.create(
+            code=code, name=name, level=3, kind="phường", parent=tdm, valid_to=before, in_area=True
+        )
+    new_tdm = U.objects.create(
+        code="25747",
+        name="Phường Thủ Dầu Một",
+        level=3,
+        kind="phường",
+        parent=hcm,
+        valid_from=MERGE_DAY,
+        in_area=True,
+    )
+    new_pl = U.objects.create(
+        code="25750",
+        name="Phường Phú Lợi",
+        level=3,
+        kind="phường",
+        parent=hcm,
+        valid_from=MERGE_DAY,
+        in_area=True,
+    )
     for code in ("25747", "25753", "25756"):
         T.objects.create(kind="merge", source=old[code], target=new_tdm, effective=MERGE_DAY)
     for code in ("25744", "25750"):
         T.objects.create(kind="merge", source=old[code], target=new_pl, effective=MERGE_DAY)
     T.objects.create(kind="merge", source=bd, target=hcm, effective=MERGE_DAY)
-    return {"hcm": hcm, "bd": bd, "tdm": tdm, "old": old, "new_tdm": new_tdm,
-            "new_pl": new_pl}
+    return {"hcm": hcm, "bd": bd, "tdm": tdm, "old": old, "new_tdm": new_tdm, "new_pl": new_pl}
 
 
 @pytest.fixture
@@ -85,8 +112,11 @@ def sectors(db: Any) -> dict[str, Any]:
     return {
         code: Sector.objects.create(code=code, name=name, name_en=en, order=i)
         for i, (code, name, en) in enumerate(
-            [("health", "Y tế", "Health"), ("traffic", "Giao thông", "Traffic"),
-             ("education", "Giáo dục", "Education")]
+            [
+                ("health", "Y tế", "Health"),
+                ("traffic", "Giao thông", "Traffic"),
+                ("education", "Giáo dục", "Education"),
+            ]
         )
     }
 
@@ -95,15 +125,28 @@ def sectors(db: Any) -> dict[str, Any]:
 def agencies(units: dict[str, Any], sectors: dict[str, Any]) -> dict[str, Any]:
     from ioc.core.models import Agency
 
-    health = Agency.objects.create(code="so-y-te", name="Sở Y tế", name_en="Department of Health",
-                                   kind="department", unit=units["hcm"])
+    health = Agency.objects.create(
+        code="so-y-te",
+        name="Sở Y tế",
+        name_en="Department of Health",
+        kind="department",
+        unit=units["hcm"],
+    )
     health.sectors.add(sectors["health"])
-    traffic = Agency.objects.create(code="so-gtvt", name="Sở Giao thông Vận tải",
-                                    name_en="Department of Transport", kind="department",
-                                    unit=units["hcm"])
+    traffic = Agency.objects.create(
+        code="so-gtvt",
+        name="Sở Giao thông Vận tải",
+        name_en="Department of Transport",
+        kind="department",
+        unit=units["hcm"],
+    )
     traffic.sectors.add(sectors["traffic"])
-    ward = Agency.objects.create(code="ubnd-thu-dau-mot", name="UBND phường Thủ Dầu Một",
-                                 kind="commune", unit=units["new_tdm"])
+    ward = Agency.objects.create(
+        code="ubnd-thu-dau-mot",
+        name="UBND phường Thủ Dầu Một",
+        kind="commune",
+        unit=units["new_tdm"],
+    )
     ward.sectors.add(sectors["health"], sectors["traffic"])
     return {"health": health, "traffic": traffic, "ward": ward}
 
@@ -116,13 +159,22 @@ def make_user(db: Any) -> Callable[..., Any]:
 
     ensure_roles()
 
-    def make(username: str, *, roles: list[Role | str] = (), sectors: list[Any] = (),
-             units: list[Any] = (), agencies: list[Any] = (), scope_all: bool = False,
-             password: str = "correct-horse-battery", **extra: Any) -> Any:
+    def make(
+        username: str,
+        *,
+        roles: list[Role | str] = (),
+        sectors: list[Any] = (),
+        units: list[Any] = (),
+        agencies: list[Any] = (),
+        scope_all: bool = False,
+        password: str = "correct-horse-battery",
+        **extra: Any,
+    ) -> Any:
         from django.contrib.auth.models import Group
 
-        user = User.objects.create_user(username=username, password=password,
-                                        scope_all=scope_all, **extra)
+        user = User.objects.create_user(
+            username=username, password=password, scope_all=scope_all, **extra
+        )
         user.groups.set(Group.objects.filter(name__in=[str(r) for r in roles]))
         user.scope_sectors.set(sectors)
         user.scope_units.set(units)

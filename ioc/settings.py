@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "ioc.jobs",
     "ioc.warehouse",
     "ioc.operations",
+    "ioc.web",
     "ioc.demo",
 ]
 
@@ -55,6 +56,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "ioc.accounts.middleware.StaffAreaMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "ioc.core.middleware.RequestContextMiddleware",
@@ -133,10 +135,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-CSRF_FAILURE_VIEW = "ioc.core.views.csrf_failure"
+CSRF_FAILURE_VIEW = "ioc.web.views.csrf_failure"
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:ioc-home"
-LOGOUT_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "web:ioc-home"
+LOGOUT_REDIRECT_URL = "web:home"
 AXES_FAILURE_LIMIT = CONF["IOC_LOGIN_FAILURE_LIMIT"]
 AXES_COOLOFF_TIME = CONF["IOC_LOGIN_COOLOFF_MINUTES"] / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

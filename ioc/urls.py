@@ -8,6 +8,7 @@ admin.site.site_header = "IOC"
 admin.site.site_title = "IOC"
 
 urlpatterns = [
+    path("", include("ioc.web.urls")),
     path("", include("ioc.core.urls")),
     path("accounts/", include("ioc.accounts.urls")),
     path("ioc/events/", include("ioc.operations.urls")),
@@ -23,6 +24,6 @@ if settings.DEBUG:  # pragma: no cover
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-handler403 = "ioc.core.views.permission_denied"
-handler404 = "ioc.core.views.page_not_found"
-handler500 = "ioc.core.views.server_error"
+handler403 = "ioc.web.views.permission_denied"
+handler404 = "ioc.web.views.page_not_found"
+handler500 = "ioc.web.views.server_error"

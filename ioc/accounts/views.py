@@ -51,7 +51,7 @@ def _safe_next(request: HttpRequest, default: str) -> str:
 
 def _home_for(user: User) -> str:
     if user.is_citizen:
-        return reverse("core:feedback-home")
+        return reverse("web:feedback-home")
     return reverse(settings.LOGIN_REDIRECT_URL)
 
 
@@ -118,7 +118,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         )
         auth_login(request, user, backend=MODEL_BACKEND)
         messages.success(request, _("Welcome! Your account has been created."))
-        return HttpResponseRedirect(_safe_next(request, reverse("core:feedback-home")))
+        return HttpResponseRedirect(_safe_next(request, reverse("web:feedback-home")))
     return render(request, "accounts/signup.html", {"form": form})
 
 

@@ -56,14 +56,7 @@ SENSITIVE_FIELDS = {"password", "secret", "token", "key", "credentials"}
 
 def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
     """The concrete field values of obj, secrets masked, ready for JSON."""
-    names = (
-        list(fields)
-        if fields is not None
-        else [
-            f.name
-            for f in obj._meta.concrete_fields
-        ]
-    )
+    names = list(fields) if fields is not None else [f.name for f in obj._meta.concrete_fields]
     out: dict[str, Any] = {}
     for name in names:
         field = obj._meta.get_field(name)

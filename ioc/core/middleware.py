@@ -17,11 +17,13 @@ def client_ip(request: HttpRequest) -> str | None:
     the N-th entry from the right of X-Forwarded-For (the one our own proxy appended)."""
     count = int(getattr(settings, "IOC_PROXY_COUNT", 0) or 0)
     if count > 0:
-        hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded: str = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        hops = [h.strip() for h in forwarded.split(",")]
         hops = [h for h in hops if h]
         if len(hops) >= count:
             return hops[-count]
-    return request.META.get("REMOTE_ADDR") or None
+    remote: str | None = request.META.get("REMOTE_ADDR")
+    return remote or None
 
 
 class RequestContextMiddleware:

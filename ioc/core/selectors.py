@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.cache import cache
+from django.db.models import F
 
 from ioc.core.models import AdministrativeUnit
 
@@ -15,7 +16,7 @@ def area_root_names() -> str:
     name: str | None = cache.get(key)
     if name is None:
         units = AdministrativeUnit.objects.filter(code__in=settings.IOC_AREA).order_by(
-            "level", "valid_to"
+            "level", F("valid_to").asc(nulls_first=True)
         )
         seen: list[str] = []
         for unit in units:

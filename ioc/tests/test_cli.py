@@ -15,8 +15,12 @@ def run_ioc(
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "ioc.cli", *args],
-        env={**os.environ, **(env or {})}, input=stdin, capture_output=True, text=True,
-        cwd=ROOT, timeout=120,
+        env={**os.environ, **(env or {})},
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
     )
 
 
@@ -29,8 +33,13 @@ def test_help_lists_the_commands():
 
 def test_migrate_demo_and_createadmin_on_a_fresh_var_dir(tmp_path):
     # Always the embedded SQLite here, even during the PostgreSQL pass of the suite.
-    env = {"IOC_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "ioc.settings",
-           "IOC_DEBUG": "true", "IOC_DATABASE_URL": "", "IOC_WAREHOUSE_PATH": ""}
+    env = {
+        "IOC_VAR_DIR": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "ioc.settings",
+        "IOC_DEBUG": "true",
+        "IOC_DATABASE_URL": "",
+        "IOC_WAREHOUSE_PATH": "",
+    }
     migrate = run_ioc("migrate", "-v", "0", env=env)
     assert migrate.returncode == 0, migrate.stderr
     assert (tmp_path / "ioc.sqlite3").exists()
@@ -40,10 +49,12 @@ def test_migrate_demo_and_createadmin_on_a_fresh_var_dir(tmp_path):
     assert weak.returncode != 0
     assert "too weak" in weak.stderr and "chưa đủ mạnh" in weak.stderr
 
-    ok = run_ioc("createadmin", "root", "--password-stdin", env=env,
-                 stdin="a-Strong-passphrase-42\n")
+    ok = run_ioc(
+        "createadmin", "root", "--password-stdin", env=env, stdin="a-Strong-passphrase-42\n"
+    )
     assert ok.returncode == 0, ok.stderr
-    again = run_ioc("createadmin", "root", "--password-stdin", env=env,
-                    stdin="a-Strong-passphrase-42\n")
+    again = run_ioc(
+        "createadmin", "root", "--password-stdin", env=env, stdin="a-Strong-passphrase-42\n"
+    )
     assert again.returncode != 0
     assert "is taken" in again.stderr and "đã tồn tại" in again.stderr

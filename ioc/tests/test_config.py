@@ -39,7 +39,11 @@ def test_bad_setting_stops_the_process_with_a_bilingual_message(tmp_path):
     env.pop("DJANGO_SETTINGS_MODULE", None)
     proc = subprocess.run(
         [sys.executable, "-c", "import ioc.settings"],
-        env=env, capture_output=True, text=True, cwd=ROOT, timeout=60,
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
     )
     assert proc.returncode == 2
     assert "IOC_DEBUG" in proc.stderr

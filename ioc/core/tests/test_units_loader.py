@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Sum
 
 from ioc.core.models import AdministrativeUnit as U
 from ioc.core.models import UnitTransition as T
@@ -104,7 +104,9 @@ def test_provinces(country: dict[str, Any], db: Any) -> None:
     assert bd.valid_to == OLD_END
     assert [(t.kind, t.target_id) for t in bd.successions.all()] == [("merge", hcm.pk)]
     # Code 15 was Yên Bái, and is the new Lào Cai; old Lào Cai was 10.
-    yen_bai, lao_cai = U.objects.filter(code="15", level=1).order_by("valid_from")
+    yen_bai, lao_cai = U.objects.filter(code="15", level=1).order_by(
+        F("valid_from").asc(nulls_first=True)
+    )
     assert (yen_bai.name, yen_bai.valid_to) == ("Tỉnh Yên Bái", OLD_END)
     assert (lao_cai.name, lao_cai.valid_from) == ("Tỉnh Lào Cai", NEW_START)
     old_lao_cai = unit("10", 1, current=False)

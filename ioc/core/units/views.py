@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -90,7 +91,7 @@ def unit_list(request: HttpRequest) -> HttpResponse:
 def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     unit = get_object_or_404(AdministrativeUnit.objects.select_related("parent"), pk=pk)
     today = timezone.localdate()
-    children = unit.children.order_by("valid_to", "level", "name_folded")
+    children = unit.children.order_by(F("valid_to").asc(nulls_last=True), "level", "name_folded")
     return render(
         request,
         "core/units/detail.html",
@@ -109,6 +110,6 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "current": current_successors(unit, today),
             "same_code": AdministrativeUnit.objects.filter(code=unit.code, level=unit.level)
             .exclude(pk=unit.pk)
-            .order_by("valid_from"),
+            .order_by(F("valid_from").asc(nulls_first=True)),
         },
     )

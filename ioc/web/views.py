@@ -26,7 +26,7 @@ from ioc.operations.models import Event
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """The public face (the portal takes it over in the portal issue)."""
-    return render(request, "core/home.html", {"sectors": Sector.objects.all()})
+    return render(request, "web/home.html", {"sectors": Sector.objects.all()})
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ def ioc_home(request: HttpRequest) -> HttpResponse:
     )
     return render(
         request,
-        "core/ioc_home.html",
+        "web/ioc_home.html",
         {
             "open_events": events[:8],
             "open_count": events.count(),
@@ -118,7 +118,7 @@ def ioc_home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def feedback_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/feedback_home.html")
+    return render(request, "web/feedback_home.html")
 
 
 @never_cache
@@ -161,12 +161,12 @@ def readyz(request: HttpRequest) -> JsonResponse:
 @requires_csrf_token
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     reason = str(exception) if exception and str(exception) else ""
-    return render(request, "core/403.html", {"reason": reason}, status=403)
+    return render(request, "web/403.html", {"reason": reason}, status=403)
 
 
 @requires_csrf_token
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "core/404.html", {"request_path": request.path}, status=404)
+    return render(request, "web/404.html", {"request_path": request.path}, status=404)
 
 
 @requires_csrf_token
@@ -174,11 +174,11 @@ def server_error(request: HttpRequest) -> HttpResponse:
     """Rendered without the request's context: the database may be what failed."""
     from django.utils import timezone
 
-    template = loader.get_template("core/500.html")
+    template = loader.get_template("web/500.html")
     return HttpResponseServerError(template.render({"now": timezone.now()}))
 
 
 @requires_csrf_token
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """CSRF_FAILURE_VIEW: usually a form left open past the end of a session."""
-    return render(request, "core/403.html", {"csrf_failure": True}, status=403)
+    return render(request, "web/403.html", {"csrf_failure": True}, status=403)

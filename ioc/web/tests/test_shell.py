@@ -17,7 +17,6 @@ from django.urls import path
 from django.utils import translation
 
 from ioc.accounts.choices import AccountKind, Role
-from ioc.core import views
 from ioc.core.templatetags.vn import (
     vn_currency,
     vn_date,
@@ -28,6 +27,7 @@ from ioc.core.templatetags.vn import (
 )
 from ioc.operations.models import Event
 from ioc.urls import urlpatterns as ioc_urlpatterns
+from ioc.web import views
 
 NBSP = "\u00a0"
 
@@ -38,15 +38,15 @@ def _boom(request: Any) -> Any:
 
 
 urlpatterns = [*ioc_urlpatterns, path("__boom__/", _boom)]
-handler403 = "ioc.core.views.permission_denied"
-handler404 = "ioc.core.views.page_not_found"
-handler500 = "ioc.core.views.server_error"
+handler403 = "ioc.web.views.permission_denied"
+handler404 = "ioc.web.views.page_not_found"
+handler500 = "ioc.web.views.server_error"
 
 
 @pytest.fixture
 def with_handlers(settings: Any) -> None:
     settings.ROOT_URLCONF = __name__
-    settings.CSRF_FAILURE_VIEW = "ioc.core.views.csrf_failure"
+    settings.CSRF_FAILURE_VIEW = "ioc.web.views.csrf_failure"
 
 
 @pytest.fixture(autouse=True)
