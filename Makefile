@@ -37,7 +37,7 @@ ioc/static/dist/app.js: frontend/node_modules/.package-lock.json $(FRONTEND_SRC)
 
 var/.messages: $(VENV)/.synced $(PO_FILES)
 	@mkdir -p var
-	cd ioc && ../$(BIN)/django-admin compilemessages --ignore=.venv -v 0
+	$(BIN)/ioc compilemessages --ignore=.venv --ignore=node_modules --ignore=var --ignore=frontend -v 0
 	@touch $@
 
 var/static/staticfiles.json: ioc/static/dist/app.js $(shell find ioc -path '*/static/*' -type f -not -path '*/dist/*')
