@@ -14,12 +14,13 @@ TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 PO_FILES := $(shell find ioc -name django.po -path '*/locale/*')
 FRONTEND_SRC := $(shell find frontend/src frontend/styles -type f) frontend/build.mjs
 
-.PHONY: setup demo serve test lint fmt typecheck pytest pytest-sqlite pytest-postgres docs clean browser help
+.PHONY: setup demo serve test lint fmt typecheck pytest pytest-sqlite pytest-postgres docs messages clean browser help
 
 help:
 	@echo "make demo   set up, migrate, load the demo province and serve on http://$(HOST):$(PORT)"
 	@echo "make test   set up, then ruff, mypy, import contracts and pytest (SQLite and PostgreSQL)"
 	@echo "make docs   regenerate docs/operations/configuration.md and .env.example"
+	@echo "make messages  refresh ioc/locale/vi (then translate the new entries)"
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -79,6 +80,12 @@ fmt: $(VENV)/.synced
 
 docs: $(VENV)/.synced
 	$(BIN)/ioc config docs
+
+# Refresh the Vietnamese catalogue after adding or changing strings, then translate the new
+# entries (a test fails while any is empty or fuzzy).
+messages: $(VENV)/.synced
+	cd ioc && DJANGO_SETTINGS_MODULE=ioc.settings ../$(BIN)/django-admin makemessages -l vi \
+		--ignore='tests/*' --ignore='*/tests/*' --no-obsolete
 
 browser:
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)

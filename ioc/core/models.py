@@ -41,7 +41,9 @@ class AdministrativeUnit(models.Model):
     name = models.CharField(_("name"), max_length=200)
     short_name = models.CharField(_("short name"), max_length=200, blank=True)
     name_folded = models.CharField(max_length=200, db_index=True, editable=False)
-    kind = models.CharField(_("kind"), max_length=40, blank=True, help_text=_("xã, phường, ..."))
+    kind = models.CharField(
+        _("kind"), max_length=40, blank=True, help_text=_("commune, ward, town, ...")
+    )
     level = models.PositiveSmallIntegerField(_("level"), choices=UnitLevel.choices)
     parent = models.ForeignKey(
         "self",
@@ -225,7 +227,7 @@ class AuditEntry(models.Model):
         verbose_name=_("who"),
     )
     actor_name = models.CharField(_("user name"), max_length=150, blank=True)
-    ip = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("browser"), max_length=300, blank=True)
     action = models.CharField(
         _("action"), max_length=20, choices=AuditAction.choices, db_index=True

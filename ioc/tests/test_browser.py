@@ -6,7 +6,7 @@ docs/img/ioc-home.png and their 360 px phone versions (otherwise nothing on disk
 
 from __future__ import annotations
 
-import datetime as dt
+import io
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core.cache import cache
-from django.utils import timezone
 
 from ioc.demo.accounts import DEMO_USERS, DemoUser
 
@@ -68,72 +67,22 @@ def browser(chromium_path: str, _chromium: dict[str, Any]) -> Any:
 
 
 @pytest.fixture
-def province(transactional_db: Any, make_user: Any) -> dict[str, Any]:
-    """The area, its sectors and agencies, a few open events, and the demo users."""
-    from ioc.accounts.choices import AccountKind
-    from ioc.core.models import AdministrativeUnit, Agency, Sector
-    from ioc.operations.models import Event
+def province(transactional_db: Any, settings: Any) -> dict[str, Any]:
+    """What `make demo` builds, at the tiny scale: real units, sectors, agencies, events and
+    one user per role with the passwords `ioc demo` prints."""
+    from django.core.management import call_command
 
-    try:
-        from ioc.demo.province import SECTORS
-    except ImportError:  # pragma: no cover - the demo module is optional here
-        SECTORS = [("y-te", "Y tế", "Health", ""), ("giao-thong", "Giao thông", "Transport", "")]
+    from ioc.accounts.models import User
 
-    area = AdministrativeUnit.objects.create(
-        code=settings.IOC_AREA[0], name="Tỉnh Bình Dương", level=1, kind="tỉnh", in_area=True
-    )
-    ward = AdministrativeUnit.objects.create(
-        code="25747", name="Phường Thủ Dầu Một", level=3, kind="phường", parent=area, in_area=True
-    )
-    sectors = {
-        code: Sector.objects.create(code=code, name=name, name_en=en, order=i)
-        for i, (code, name, en, *_rest) in enumerate(SECTORS)
-    }
-    health = Agency.objects.create(
-        code="so-y-te", name="Sở Y tế", name_en="Department of Health", kind="department", unit=area
-    )
-    health.sectors.add(sectors["y-te"])
-    Agency.objects.create(
-        code="ubnd-phuong-thu-dau-mot", name="UBND phường Thủ Dầu Một", kind="commune", unit=ward
-    )
-    now = timezone.now()
-    for minutes, severity, headline in [
-        (12, "severe", "Trạm quan trắc nước sông Sài Gòn chưa gửi dữ liệu 2 giờ"),
-        (47, "moderate", "Camera ngã tư Phú Cường mất tín hiệu"),
-        (95, "minor", "Phản ánh PA-2026-0142 sắp quá hạn xử lý"),
-    ]:
-        Event.objects.create(
-            source="demo",
-            category="late-data",
-            severity=severity,
-            occurred_at=now - dt.timedelta(minutes=minutes),
-            headline=headline,
-            unit=ward,
-        )
-    users = {}
-    for demo in DEMO_USERS:
-        # as `ioc demo` does: given name in first_name, family and middle names in last_name
-        family, _, given = demo.full_name.rpartition(" ")
-        role = demo.role.value if demo.role else ""
-        users[demo.username] = make_user(
-            demo.username,
-            roles=[role] if role else [],
-            scope_all=demo.scope_all,
-            password=demo.password,
-            first_name=given,
-            last_name=family,
-            is_staff=role in {"system_admin", "data_engineer", "sector_officer"},
-            is_superuser=role == "system_admin",
-            kind=AccountKind.CITIZEN if demo.citizen else AccountKind.STAFF,
-        )
+    settings.DEBUG = True  # `ioc demo` refuses non-demo databases only in production
+    call_command("demo", scale="tiny", stdout=io.StringIO())
     cache.clear()  # the area name is cached
-    return {"users": users}
+    return {"users": {u.username: u for u in User.objects.all()}}
 
 
 @pytest.fixture
 def page(browser: Any, live_server: Any, province: dict[str, Any]) -> Iterator[Any]:
-    # A Vietnamese operator's browser. (The site is Vietnamese by default, but Django's
-    # LocaleMiddleware honours Accept-Language, so an English browser would get English.)
+    # An English-language browser: the platform still starts in Vietnamese.
     context = browser.new_context(
         base_url=live_server.url, locale="en-US", timezone_id="Asia/Ho_Chi_Minh", viewport=DESKTOP
     )
@@ -232,9 +181,13 @@ def test_user_menu_works_with_the_keyboard(page: Any, live_server: Any) -> None:
 
 
 def test_ioc_home_for_the_operator(page: Any, live_server: Any) -> None:
+    from ioc.operations.models import Event
+
     log_in(page, live_server, next(u for u in STAFF if u.username == "vanhanh"))
-    assert page.locator(".stat-value").first.inner_text() == "3"
-    assert page.locator(".eventlist li").count() == 3
+    open_events = Event.objects.filter(status="open").count()
+    assert open_events == 6  # the tiny demo's events
+    assert page.locator(".stat-value").first.inner_text() == str(open_events)
+    assert page.locator(".eventlist li").count() == min(open_events, 8)
     assert no_horizontal_scroll(page)
     if SCREENSHOTS:
         IMG_DIR.mkdir(parents=True, exist_ok=True)

@@ -22,7 +22,8 @@ INBOX = "/ioc/events/"
 
 
 def _client(user: Any) -> Client:
-    client = Client(headers={"Accept-Language": "en"})  # assertions read English labels
+    client = Client()
+    client.cookies["django_language"] = "en"  # assertions read English labels
     client.force_login(user)
     return client
 
