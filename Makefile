@@ -58,6 +58,7 @@ lint: $(VENV)/.synced
 	$(BIN)/ruff check ioc
 	$(BIN)/ruff format --check ioc
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/ioc makemigrations --check --dry-run -v 0
 
 typecheck: $(VENV)/.synced
 	$(BIN)/mypy ioc/core ioc/accounts ioc/jobs ioc/operations ioc/warehouse ioc/web ioc/demo ioc/config.py
