@@ -50,6 +50,32 @@ def _int(name: str, raw: str) -> int:
         raise ConfigError(name, raw, "expected a whole number", "cần một số nguyên") from None
 
 
+def _int_at_least(minimum: int) -> Callable[[str, str], int]:
+    def parse(name: str, raw: str) -> int:
+        value = _int(name, raw)
+        if value < minimum:
+            raise ConfigError(
+                name, raw, f"expected a whole number of at least {minimum}",
+                f"cần một số nguyên không nhỏ hơn {minimum}",
+            )
+        return value
+
+    return parse
+
+
+def _time_zone(name: str, raw: str) -> str:
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(raw)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            name, raw, "expected an IANA time zone such as Asia/Ho_Chi_Minh",
+            "cần một múi giờ IANA, ví dụ Asia/Ho_Chi_Minh",
+        ) from None
+    return raw
+
+
 def _list(name: str, raw: str) -> list[str]:
     return [part.strip() for part in raw.split(",") if part.strip()]
 
@@ -179,7 +205,7 @@ SETTINGS: list[Setting] = [
         "forge their address.",
         "Số máy chủ proxy ngược đứng trước hệ thống. 0: địa chỉ người dùng là địa chỉ kết "
         "nối; N: lấy địa chỉ thứ N từ bên phải của X-Forwarded-For.",
-        _int,
+        _int_at_least(0),
         "1",
     ),
     Setting(
@@ -216,7 +242,7 @@ SETTINGS: list[Setting] = [
         "Asia/Ho_Chi_Minh",
         "The local time zone for display and for working-day calendars.",
         "Múi giờ địa phương.",
-        _str,
+        _time_zone,
         "Asia/Ho_Chi_Minh",
     ),
     Setting(
@@ -225,7 +251,7 @@ SETTINGS: list[Setting] = [
         "Failed logins from one user name and address before the account is locked for "
         "IOC_LOGIN_COOLOFF_MINUTES.",
         "Số lần đăng nhập sai trước khi khóa tạm thời.",
-        _int,
+        _int_at_least(1),
         "5",
     ),
     Setting(
@@ -233,7 +259,7 @@ SETTINGS: list[Setting] = [
         "15",
         "Minutes a locked login stays locked.",
         "Số phút khóa đăng nhập sau khi sai quá số lần cho phép.",
-        _int,
+        _int_at_least(1),
         "15",
     ),
     Setting(

@@ -11,16 +11,15 @@ from ioc import config
 
 try:
     CONF = config.load()
+    VAR_DIR = CONF["IOC_VAR_DIR"]
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    SECRET_KEY = config.secret_key(VAR_DIR, CONF["IOC_SECRET_KEY"])
 except config.ConfigError as exc:  # fail fast, in both languages
     sys.stderr.write(f"{exc}\n")
     raise SystemExit(2) from None
 
 BASE_DIR = config.BASE_DIR
-VAR_DIR = CONF["IOC_VAR_DIR"]
-VAR_DIR.mkdir(parents=True, exist_ok=True)
-
 DEBUG = CONF["IOC_DEBUG"]
-SECRET_KEY = config.secret_key(VAR_DIR, CONF["IOC_SECRET_KEY"])
 ALLOWED_HOSTS = CONF["IOC_ALLOWED_HOSTS"]
 CSRF_TRUSTED_ORIGINS = CONF["IOC_CSRF_TRUSTED_ORIGINS"]
 IOC_AREA = CONF["IOC_AREA"]
@@ -56,10 +55,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "ioc.core.middleware.RequestContextMiddleware",
     "ioc.accounts.middleware.StaffAreaMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "ioc.core.middleware.RequestContextMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -145,11 +144,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 IOC_PROXY_COUNT = CONF["IOC_PROXY_COUNT"]
-if IOC_PROXY_COUNT:
-    AXES_IPWARE_PROXY_COUNT = IOC_PROXY_COUNT
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
-else:
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# One definition of the client's address for the login throttle and the audit log.
+AXES_CLIENT_IP_CALLABLE = "ioc.core.middleware.client_ip"
 AXES_VERBOSE = False
 IOC_STAFF_REQUIRE_OTP = CONF["IOC_STAFF_REQUIRE_OTP"]
 OTP_TOTP_ISSUER = "IOC"

@@ -74,7 +74,6 @@ def province(transactional_db: Any, settings: Any) -> dict[str, Any]:
 
     from ioc.accounts.models import User
 
-    settings.DEBUG = True  # `ioc demo` refuses non-demo databases only in production
     call_command("demo", scale="tiny", stdout=io.StringIO())
     cache.clear()  # the area name is cached
     return {"users": {u.username: u for u in User.objects.all()}}

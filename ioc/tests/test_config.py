@@ -22,8 +22,20 @@ ROOT = Path(__file__).resolve().parents[2]
         ("IOC_LOGIN_FAILURE_LIMIT", "five", "expected a whole number", "cần một số nguyên"),
         ("IOC_REDIS_URL", "localhost:6379", "expected a URL", "cần một URL"),
         ("IOC_LOG_LEVEL", "LOUD", "expected one of", "cần một trong các giá trị"),
+        ("IOC_LOGIN_FAILURE_LIMIT", "0", "at least 1", "không nhỏ hơn 1"),
+        ("IOC_PROXY_COUNT", "-1", "at least 0", "không nhỏ hơn 0"),
+        ("IOC_TIME_ZONE", "Mars/Olympus", "IANA time zone", "múi giờ IANA"),
     ],
-    ids=["bool", "database-scheme", "int", "redis-url", "choice"],
+    ids=[
+        "bool",
+        "database-scheme",
+        "int",
+        "redis-url",
+        "choice",
+        "login-limit",
+        "proxies",
+        "time-zone",
+    ],
 )
 def test_bad_value_is_refused_in_both_languages(name, value, en, vi):
     with pytest.raises(config.ConfigError) as caught:
@@ -49,6 +61,21 @@ def test_bad_setting_stops_the_process_with_a_bilingual_message(tmp_path):
     assert "IOC_DEBUG" in proc.stderr
     assert "true or false" in proc.stderr
     assert "cần giá trị true hoặc false" in proc.stderr
+
+
+def test_short_secret_key_stops_the_process_cleanly(tmp_path):
+    env = {**os.environ, "IOC_SECRET_KEY": "short", "IOC_VAR_DIR": str(tmp_path)}
+    proc = subprocess.run(
+        [sys.executable, "-c", "import ioc.settings"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert "at least 32 characters" in proc.stderr and "ít nhất 32 ký tự" in proc.stderr
 
 
 def test_defaults_give_the_embedded_platform():

@@ -36,3 +36,37 @@ def test_the_language_switcher_choice_wins(client):
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     response = client.get("/")
     assert 'lang="en"' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_login_throttle_and_audit_agree_on_the_client_behind_a_proxy(settings, client, make_user):
+    from ioc.core.models import AuditEntry
+
+    settings.IOC_PROXY_COUNT = 1
+    make_user("victim", password="the-right-passphrase")
+    proxy = "10.0.0.1"
+    for _ in range(settings.AXES_FAILURE_LIMIT + 1):
+        client.post(
+            "/accounts/login/",
+            {"username": "victim", "password": "wrong"},
+            REMOTE_ADDR=proxy,
+            HTTP_X_FORWARDED_FOR="6.6.6.6",
+        )
+    # The attacker's address is locked out, even with the right password ...
+    locked = client.post(
+        "/accounts/login/",
+        {"username": "victim", "password": "the-right-passphrase"},
+        REMOTE_ADDR=proxy,
+        HTTP_X_FORWARDED_FOR="6.6.6.6",
+    )
+    assert locked.status_code == 429
+    # ... but the real user behind the same proxy is not.
+    ok = client.post(
+        "/accounts/login/",
+        {"username": "victim", "password": "the-right-passphrase"},
+        REMOTE_ADDR=proxy,
+        HTTP_X_FORWARDED_FOR="7.7.7.7",
+    )
+    assert ok.status_code == 302
+    failed = AuditEntry.objects.filter(action="login_failed")
+    assert set(failed.values_list("ip", flat=True)) == {"6.6.6.6"}

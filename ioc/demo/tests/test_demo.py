@@ -24,8 +24,7 @@ def counts() -> dict[str, int]:
 
 
 @pytest.mark.django_db
-def test_tiny_demo_builds_the_province_and_a_second_run_adds_nothing(settings):
-    settings.DEBUG = True
+def test_tiny_demo_builds_the_province_and_a_second_run_adds_nothing():
     out = StringIO()
     call_command("demo", scale="tiny", stdout=out)
     first = counts()
@@ -45,8 +44,7 @@ def test_tiny_demo_builds_the_province_and_a_second_run_adds_nothing(settings):
 
 
 @pytest.mark.django_db
-def test_every_role_gets_a_user_who_can_log_in(settings, client):
-    settings.DEBUG = True
+def test_every_role_gets_a_user_who_can_log_in():
     call_command("demo", scale="tiny", stdout=StringIO())
     for demo in DEMO_USERS:
         user = User.objects.get(username=demo.username)
@@ -60,9 +58,19 @@ def test_every_role_gets_a_user_who_can_log_in(settings, client):
 
 
 @pytest.mark.django_db
-def test_demo_refuses_a_database_with_real_users(settings, make_user):
-    settings.DEBUG = False
-    make_user("real.person")
+@pytest.mark.parametrize("debug", [False, True], ids=["production", "debug"])
+def test_demo_refuses_a_database_with_real_users(settings, make_user, debug):
+    settings.DEBUG = debug
+    make_user("admin")  # e.g. `ioc createadmin admin`, the demo's own admin name
     with pytest.raises(CommandError, match="real users"):
         call_command("demo", scale="tiny", stdout=StringIO())
     assert Sector.objects.count() == 0
+    assert not User.objects.get(username="admin").check_password("demo-admin-2025")
+
+
+@pytest.mark.django_db
+def test_demo_runs_again_after_citizens_signed_up(make_user):
+    call_command("demo", scale="tiny", stdout=StringIO())
+    make_user("citizen.signed.up", kind="citizen")
+    call_command("demo", scale="tiny", stdout=StringIO())  # a second `make demo` still works
+    assert Sector.objects.count() == 19

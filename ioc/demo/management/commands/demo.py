@@ -2,11 +2,11 @@ import random
 import time
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ioc.demo import province  # noqa: F401  (registers the core demo steps)
 from ioc.demo.accounts import DEMO_USERS
+from ioc.demo.models import DemoLoad
 from ioc.demo.registry import SCALES, STEPS, DemoContext
 
 
@@ -24,9 +24,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **opts: Any) -> None:
         from ioc.accounts.models import User
 
-        demo_names = {u.username for u in DEMO_USERS}
-        others = User.objects.exclude(username__in=demo_names).exists()
-        if others and not settings.DEBUG and not opts["force"]:
+        # A demo database is one that was empty or already holds the demo: never publish
+        # the demo's passwords into a database that real people use.
+        is_demo = DemoLoad.objects.exists() or not User.objects.exists()
+        if not is_demo and not opts["force"]:
             raise CommandError(
                 "Cơ sở dữ liệu đã có người dùng thật; không nạp dữ liệu mẫu (dùng --force nếu "
                 "chắc chắn).\nThis database has real users; refusing to load the demo "
@@ -43,6 +44,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"[{i}/{total}] {step.label}: {summary} ({time.monotonic() - started:.1f}s)"
             )
+        DemoLoad.objects.create(scale=scale.name)
         self.stdout.write("")
         self.stdout.write("Logins / Tài khoản (demo only / chỉ dùng thử):")
         for demo in DEMO_USERS:
