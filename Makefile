@@ -10,11 +10,12 @@ export UV_LINK_MODE := copy
 HOST ?= 127.0.0.1
 PORT ?= 8000
 SCALE ?= small
+VAR := $(or $(IOC_VAR_DIR),var)
 TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 PO_FILES := $(shell find ioc -name django.po -path '*/locale/*')
 FRONTEND_SRC := $(shell find frontend/src frontend/styles -type f) frontend/build.mjs
 
-.PHONY: setup demo serve test lint fmt typecheck pytest pytest-sqlite pytest-postgres docs messages clean browser help
+.PHONY: setup demo serve test lint fmt typecheck pytest pytest-sqlite pytest-postgres docs messages clean browser gettext help
 
 help:
 	@echo "make demo   set up, migrate, load the demo province and serve on http://$(HOST):$(PORT)"
@@ -36,15 +37,16 @@ frontend/node_modules/.package-lock.json: frontend/package.json frontend/package
 ioc/static/dist/app.js: frontend/node_modules/.package-lock.json $(FRONTEND_SRC)
 	cd frontend && npm run --silent build
 
-var/.messages: $(VENV)/.synced $(PO_FILES)
-	@mkdir -p var
+$(VAR)/.messages: $(VENV)/.synced $(PO_FILES)
+	@mkdir -p $(VAR)
+	@command -v msgfmt >/dev/null || $(MAKE) --no-print-directory gettext
 	$(BIN)/ioc compilemessages --ignore=.venv --ignore=node_modules --ignore=var --ignore=frontend -v 0
 	@touch $@
 
-var/static/staticfiles.json: ioc/static/dist/app.js $(shell find ioc -path '*/static/*' -type f -not -path '*/dist/*')
+$(VAR)/static/staticfiles.json: ioc/static/dist/app.js $(shell find ioc -path '*/static/*' -type f -not -path '*/dist/*')
 	$(BIN)/ioc collectstatic --noinput -v 0
 
-setup: $(VENV)/.synced ioc/static/dist/app.js var/.messages var/static/staticfiles.json
+setup: $(VENV)/.synced ioc/static/dist/app.js $(VAR)/.messages $(VAR)/static/staticfiles.json
 
 demo: setup
 	$(BIN)/ioc migrate -v 0
@@ -88,8 +90,15 @@ messages: $(VENV)/.synced
 	cd ioc && DJANGO_SETTINGS_MODULE=ioc.settings ../$(BIN)/django-admin makemessages -l vi \
 		--ignore='tests/*' --ignore='*/tests/*' --no-obsolete
 
-browser:
+# Debian packages the set-up needs: gettext (msgfmt, to compile the translations) always,
+# chromium for the browser tests. Installed only when missing.
+gettext:
+	@command -v msgfmt >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext; } \
+		|| { echo "Cần cài gettext / please install gettext (msgfmt): apt-get install gettext"; exit 1; }
+
+browser: gettext
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
 clean:
-	rm -rf $(VENV) frontend/node_modules ioc/static/dist var/static var/.messages
+	rm -rf $(VENV) frontend/node_modules ioc/static/dist var/static $(VAR)/.messages
