@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import os
 import statistics
+import tempfile
 import time
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ioc.settings")
-os.environ.setdefault("IOC_VAR_DIR", "/tmp/ioc-bench-var")
+os.environ.setdefault("IOC_VAR_DIR", os.path.join(tempfile.gettempdir(), "ioc-bench-var"))
 
 import django
 
