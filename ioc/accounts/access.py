@@ -81,6 +81,30 @@ def second_factor_gate(request: HttpRequest) -> HttpResponse | None:
     return None
 
 
+def permission_reason(perm: str) -> str:
+    """A plain-language, translated reason for lacking perm ("app_label.codename"), for the
+    people who read it on a 403 page or in an API answer: it names what the account may not do
+    ("Your account may not change agencies."), never the permission's code name."""
+    from django.apps import apps
+
+    app_label, _dot, codename = perm.partition(".")
+    action, _sep, model_name = codename.partition("_")
+    try:
+        things = str(apps.get_model(app_label, model_name)._meta.verbose_name_plural)
+    except (LookupError, ValueError):
+        return _("Your account does not have the permission this action needs.")
+    messages = {
+        "view": _("Your account may not see %(things)s."),
+        "add": _("Your account may not add %(things)s."),
+        "change": _("Your account may not change %(things)s."),
+        "delete": _("Your account may not delete %(things)s."),
+    }
+    template = messages.get(action)
+    if template is None:
+        return _("Your account does not have the permission this action needs.")
+    return template % {"things": things}
+
+
 def _guard(test: Callable[[User], bool], message: Callable[[], str]) -> Callable[[V], V]:
     def decorator(view: V) -> V:
         @wraps(view)

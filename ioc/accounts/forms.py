@@ -31,7 +31,14 @@ else:
 
 
 class SignupForm(_CreationForm):
-    """A citizen's own account: no roles, no scope, never staff."""
+    """A citizen's own account: no roles, no scope, never staff.
+
+    The form tells as little as it can about other people's accounts: a user name in use is
+    only "not available", and an email address in use is not an error at all. The form is
+    valid, ``email_in_use`` is set, and the sign-up view creates no second account while
+    answering exactly as for a new address (see ``ioc.accounts.views.signup``)."""
+
+    email_in_use = False
 
     email = forms.EmailField(
         label=_("Email"),
@@ -50,10 +57,18 @@ class SignupForm(_CreationForm):
         self.fields["username"].widget.attrs["autocomplete"] = "username"
         self.fields["email"].widget.attrs["autocomplete"] = "email"
 
+    def clean_username(self) -> str:
+        username: str = self.cleaned_data.get("username") or ""
+        if username and User.objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError(
+                _("This user name is not available. Please choose another one."),
+                code="unavailable",
+            )
+        return username
+
     def clean_email(self) -> str:
         email: str = self.cleaned_data["email"].strip()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(_("An account with this email address already exists."))
+        self.email_in_use = User.objects.filter(email__iexact=email).exists()
         return email
 
     def save(self, commit: bool = True) -> User:

@@ -19,7 +19,9 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "operations.*",
         "jobs.*",
         "auth.view_group",
-        "otp_totp.*",
+        # Authenticators: see who has one, delete a lost phone's (never add, change, read keys).
+        "otp_totp.view_totpdevice",
+        "otp_totp.delete_totpdevice",
         "axes.*",
     },
     Role.LEADER: {

@@ -2,6 +2,8 @@
 
 Logging in is throttled by django-axes (IOC_LOGIN_FAILURE_LIMIT failures from one user name
 and address lock it for IOC_LOGIN_COOLOFF_MINUTES; the page is accounts/locked_out.html).
+Signing up is throttled per client address (SIGNUPS_PER_HOUR accounts, SIGNUP_TRIES_PER_HOUR
+submitted forms; 429 beyond), counted in Django's cache.
 Staff with a confirmed authenticator enter a code after the password (``otp_verify``) before
 they reach a staff area; with IOC_STAFF_REQUIRE_OTP, staff without one set it up first.
 """
@@ -13,10 +15,10 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
+from django.core.cache import cache
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -35,9 +37,8 @@ from ioc.accounts.models import User
 from ioc.accounts.scope import scope_for
 from ioc.core.audit import record
 from ioc.core.choices import AuditAction
+from ioc.core.middleware import client_ip
 from ioc.core.models import AdministrativeUnit, Agency, Sector
-
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def _safe_next(request: HttpRequest, default: str) -> str:
@@ -98,27 +99,90 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return response
 
 
+SIGNUPS_PER_HOUR = 5  # accounts created from one client address
+SIGNUP_TRIES_PER_HOUR = 20  # forms sent from one client address (user name probing)
+SIGNUP_WINDOW_SECONDS = 3600
+
+
+def _signup_counter(kind: str, request: HttpRequest) -> str:
+    return f"ioc:signup:{kind}:{client_ip(request) or 'unknown'}"
+
+
+def _count(key: str) -> int:
+    return int(cache.get(key, 0) or 0)
+
+
+def _bump(key: str) -> None:
+    """One more in this hour's window (the window starts with the first one)."""
+    if cache.add(key, 1, timeout=SIGNUP_WINDOW_SECONDS):
+        return
+    try:
+        cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=SIGNUP_WINDOW_SECONDS)
+
+
+def _signup_throttled(request: HttpRequest) -> bool:
+    return (
+        _count(_signup_counter("accounts", request)) >= SIGNUPS_PER_HOUR
+        or _count(_signup_counter("tries", request)) >= SIGNUP_TRIES_PER_HOUR
+    )
+
+
 @sensitive_post_parameters("password1", "password2")
 @csrf_protect
 @never_cache
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
-    """Public self sign-up for citizens: kind "citizen", no roles, no scope, not staff."""
+    """Public self sign-up for citizens: kind "citizen", no roles, no scope, not staff.
+
+    It does not tell whether an email address has an account: when it has, no second account
+    is created, and the answer is the same as for a new address (the login page, with a
+    message that covers both cases). So the new account is not logged in straight away."""
     user = current_user(request)
     if user is not None:
         return redirect("accounts:profile")
-    form = SignupForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user = form.save()
-        record(
-            actor=user,
-            action=AuditAction.CREATE,
-            obj=user,
-            message="citizen self sign-up",
+    if request.method == "POST" and _signup_throttled(request):
+        throttled = _(
+            "Too many accounts have been requested from your network in the last hour. "
+            "Please try again later."
         )
-        auth_login(request, user, backend=MODEL_BACKEND)
-        messages.success(request, _("Welcome! Your account has been created."))
-        return HttpResponseRedirect(_safe_next(request, reverse("web:feedback-home")))
+        return render(
+            request,
+            "accounts/signup.html",
+            {"form": SignupForm(), "throttled": throttled},
+            status=429,
+        )
+    form = SignupForm(request.POST or None)
+    if request.method == "POST":
+        _bump(_signup_counter("tries", request))
+    if request.method == "POST" and form.is_valid():
+        _bump(_signup_counter("accounts", request))
+        if form.email_in_use:
+            record(
+                actor=None,
+                action=AuditAction.ACTION,
+                obj=User.objects.filter(email__iexact=form.cleaned_data["email"]).first(),
+                message="citizen sign-up with an email address already in use: no account created",
+            )
+        else:
+            user = form.save()
+            record(
+                actor=user,
+                action=AuditAction.CREATE,
+                obj=user,
+                message="citizen self sign-up",
+            )
+        messages.success(
+            request,
+            _(
+                "Thank you. If this email address was not registered yet, your account has "
+                "been created: log in with the user name and password you chose. If you "
+                "already have an account with this address, log in with that one."
+            ),
+        )
+        next_url = _safe_next(request, "")
+        return redirect_to("accounts:login", next_url)
     return render(request, "accounts/signup.html", {"form": form})
 
 

@@ -1,17 +1,26 @@
 """Admin for units (read-only but for system administrators), sectors, agencies (scoped) and the
-audit log (read-only for everyone). Every add, change and delete is audited."""
+audit log (read-only for everyone). Every add, change and delete is audited.
+
+The admin keeps the rules of the services: units are never deleted and their identity and
+period (code, level, valid from, valid to) change only through ``ioc units merge`` and the
+services; sectors follow ``create_sector``/``update_sector``; agencies are deactivated, never
+deleted, and ``validate_agency`` checks their supervising agency and unit."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from ioc.accounts.access import AuditedAdminMixin, ScopedAdminMixin, current_user
 from ioc.accounts.choices import Role
+from ioc.core import services
 from ioc.core.models import AdministrativeUnit, Agency, AuditEntry, Sector, UnitTransition
 from ioc.core.text import fold
 from ioc.core.views_agencies import search_agencies
@@ -22,9 +31,11 @@ if TYPE_CHECKING:
     AgencyAdminBase = admin.ModelAdmin[Agency]
     AuditAdminBase = admin.ModelAdmin[AuditEntry]
     TransitionInlineBase = admin.TabularInline[UnitTransition, AdministrativeUnit]
+    AgencyFormBase = forms.ModelForm[Agency]
 else:
     UnitAdminBase = SectorAdminBase = AgencyAdminBase = AuditAdminBase = admin.ModelAdmin
     TransitionInlineBase = admin.TabularInline
+    AgencyFormBase = forms.ModelForm
 
 
 def is_system_admin(request: HttpRequest) -> bool:
@@ -89,6 +100,19 @@ class AdministrativeUnitAdmin(AuditedAdminMixin, SystemAdminWritesMixin, UnitAdm
     raw_id_fields = ["parent"]
     list_select_related = ["parent"]
     inlines = [CameFromInline, BecameInline]
+    # A unit's identity and period are its history: `ioc units merge` and the services change
+    # them, with the transitions that go with them.
+    history_fields = ["code", "level", "valid_from", "valid_to"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            fields += [name for name in self.history_fields if name not in fields]
+        return fields
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Deleting a unit would cascade to its transitions and break the history.
+        return False
 
     def get_search_results(
         self, request: HttpRequest, queryset: models.QuerySet[AdministrativeUnit], search_term: str
@@ -98,13 +122,61 @@ class AdministrativeUnitAdmin(AuditedAdminMixin, SystemAdminWritesMixin, UnitAdm
 
 @admin.register(Sector)
 class SectorAdmin(AuditedAdminMixin, SectorAdminBase):
+    """The rules of create_sector and update_sector: adding and deleting a sector is for
+    accounts that see the whole area; changing one needs it in the account's scope."""
+
     list_display = ["code", "name", "name_en", "order"]
     search_fields = ["code", "name", "name_en"]
     ordering = ["order", "code"]
 
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and services.may_manage_sectors(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        allowed = super().has_change_permission(request, obj)
+        if obj is None:
+            return allowed
+        return allowed and services.may_change_sector(request.user, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and services.may_manage_sectors(request.user)
+
+
+class AgencyAdminForm(AgencyFormBase):
+    """The model's validation plus the services' (validate_agency): no supervising cycle, and
+    a new unit must be a current unit of the area; and, as in update_agency, only sectors of
+    the acting user's own scope are taken away (unless they see the whole area)."""
+
+    actor: Any = None  # set by AgencyAdmin.get_form
+
+    class Meta:
+        model = Agency
+        fields = "__all__"
+
+    def clean(self) -> dict[str, Any]:
+        data: dict[str, Any] = super().clean() or {}
+        sectors = data.get("sectors")
+        if self.instance.pk is not None and sectors is not None:
+            before = set(self.instance.sectors.values_list("pk", flat=True))
+            if not services.may_remove_sectors(self.actor, before - {s.pk for s in sectors}):
+                self.add_error("sectors", services.foreign_sector_message())
+        parent, unit = data.get("parent"), data.get("unit")
+        ids: dict[str, Any] = {
+            "parent_id": parent.pk if parent is not None else None,
+            "unit_id": unit.pk if unit is not None else None,
+        }
+        probe = Agency(pk=self.instance.pk, **ids)
+        unit_changed = self.instance.pk is None or "unit" in self.changed_data
+        services.validate_agency(probe, unit_changed=unit_changed)  # errors keyed by field
+        return data
+
 
 @admin.register(Agency)
 class AgencyAdmin(AuditedAdminMixin, ScopedAdminMixin, AgencyAdminBase):
+    """Agencies are never deleted (records and reports point to them): deactivate them."""
+
+    form = AgencyAdminForm
     list_display = ["name", "code", "kind", "unit", "is_active"]
     list_filter = ["kind", "is_active", "sectors"]
     search_fields = ["name"]  # replaced by the diacritics-insensitive search below
@@ -112,11 +184,50 @@ class AgencyAdmin(AuditedAdminMixin, ScopedAdminMixin, AgencyAdminBase):
     autocomplete_fields = ["unit"]
     filter_horizontal = ["sectors"]
     list_select_related = ["unit"]
+    actions = ["deactivate"]
 
     def get_search_results(
         self, request: HttpRequest, queryset: models.QuerySet[Agency], search_term: str
     ) -> tuple[models.QuerySet[Agency], bool]:
         return search_agencies(queryset, search_term), False
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change, **kwargs)
+        return type(form.__name__, (form,), {"actor": request.user})
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(permissions=["change"], description=_("Deactivate the selected agencies"))
+    def deactivate(self, request: HttpRequest, queryset: models.QuerySet[Agency]) -> None:
+        done = refused = 0
+        for agency in queryset.filter(is_active=True):
+            try:
+                services.deactivate_agency(actor=request.user, agency=agency)
+            except (PermissionDenied, ValidationError):
+                refused += 1
+            else:
+                done += 1
+        if done:
+            self.message_user(
+                request,
+                ngettext("%(count)d agency deactivated.", "%(count)d agencies deactivated.", done)
+                % {"count": done},
+                messages.SUCCESS,
+            )
+        if refused:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d agency could not be deactivated.",
+                    "%(count)d agencies could not be deactivated.",
+                    refused,
+                )
+                % {"count": refused},
+                messages.ERROR,
+            )
 
 
 @admin.register(AuditEntry)

@@ -1,4 +1,7 @@
-"""Units (public), sectors and agencies (scoped) on /api/."""
+"""Units (public), sectors and agencies (scoped) on /api/.
+
+Agencies need ``core.view_agency`` to be read (403 without, like the HTML pages) and
+``core.change_agency`` to be changed; an agency outside the caller's scope answers 404."""
 
 from __future__ import annotations
 
@@ -8,12 +11,21 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
+from ninja.errors import HttpError
 
+from ioc.accounts.access import current_user, permission_reason
 from ioc.accounts.scope import ScopeDenied, access, visible
 from ioc.core import services
+from ioc.core.audit import record
+from ioc.core.choices import AuditAction
 from ioc.core.models import AdministrativeUnit, Agency, Sector
 
 router = Router(tags=["core"])
+
+VIEW_AGENCY = "core.view_agency"
+
+# Service errors are keyed by model field; the API's callers know the payload's names.
+PAYLOAD_NAMES = {"parent": "parent_id", "unit": "unit_id", "sectors": "sector_codes"}
 
 
 class SectorOut(Schema):
@@ -68,14 +80,29 @@ def list_sectors(request: HttpRequest) -> list[Sector]:
     return list(Sector.objects.all())
 
 
-@router.get("/agencies/", response=list[AgencyOut])
+def _require_view_agency(request: HttpRequest) -> None:
+    """403 (audited) unless the caller holds core.view_agency, as on the HTML pages."""
+    user = current_user(request)
+    if user is not None and not user.is_citizen and user.has_perm(VIEW_AGENCY):
+        return
+    record(
+        actor=user,
+        action=AuditAction.DENIED,
+        message=f"{request.method} {request.path}: no {VIEW_AGENCY} permission",
+    )
+    raise HttpError(403, permission_reason(VIEW_AGENCY))
+
+
+@router.get("/agencies/", response={200: list[AgencyOut], 403: ErrorOut})
 def list_agencies(request: HttpRequest) -> list[AgencyOut]:
+    _require_view_agency(request)
     qs = visible(request.user, Agency.objects.all()).select_related("unit")
     return [_agency_out(a) for a in qs.prefetch_related("sectors")]
 
 
-@router.get("/agencies/{agency_id}/", response=AgencyOut)
+@router.get("/agencies/{agency_id}/", response={200: AgencyOut, 403: ErrorOut, 404: ErrorOut})
 def get_agency(request: HttpRequest, agency_id: int) -> AgencyOut:
+    _require_view_agency(request)
     try:
         return _agency_out(access(request.user, Agency, agency_id))
     except ScopeDenied:
@@ -119,7 +146,9 @@ def patch_agency(
     request: HttpRequest, agency_id: int, payload: AgencyPatch
 ) -> Status[AgencyOut | ErrorOut]:
     """Change an agency: 404 outside your scope, 403 without the permission (or when the change
-    would move it outside your scope), 400 for invalid values. Audited."""
+    would move it outside your scope, or take away a sector outside it), 400 for invalid values
+    (a supervising agency that is the agency itself or one of its subordinates, a unit that is
+    not a current unit of the area). Audited."""
     try:
         agency = access(request.user, Agency, agency_id)
     except ScopeDenied:
@@ -132,5 +161,6 @@ def patch_agency(
         return Status(403, ErrorOut(detail=str(exc) or _("You may not change this agency.")))
     except ValidationError as exc:
         errors = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
+        errors = {PAYLOAD_NAMES.get(name, name): texts for name, texts in errors.items()}
         return Status(400, ErrorOut(detail=_("The values are not valid."), errors=errors))
     return Status(200, _agency_out(updated))

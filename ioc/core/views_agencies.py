@@ -82,8 +82,9 @@ class AgencyForm(_AgencyModelForm):
         parent = self.fields["parent"]
         assert isinstance(parent, forms.ModelChoiceField)
         allowed = visible(user, Agency.objects.all())
-        if self.instance.pk is not None:
-            allowed = allowed.exclude(pk=self.instance.pk)
+        if self.instance.pk is not None:  # never itself nor a subordinate (no cycles)
+            own = {self.instance.pk, *services.agency_descendants(self.instance.pk)}
+            allowed = allowed.exclude(pk__in=own)
         if self.instance.parent_id is not None:  # keep the current one, even out of scope
             allowed = allowed | Agency.objects.filter(pk=self.instance.parent_id)
         parent.queryset = allowed

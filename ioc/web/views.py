@@ -93,23 +93,32 @@ def quick_links(user: Any) -> list[QuickLink]:
 @require_GET
 @login_required
 def ioc_home(request: HttpRequest) -> HttpResponse:
-    """The operations centre's front page for staff: who I am, what is open, where to go."""
+    """The operations centre's front page for staff: who I am, what is open, where to go.
+
+    Open events (their count, headlines and the inbox link) are shown only to accounts that
+    may read events (operations.view_event)."""
     user: Any = request.user
     if getattr(user, "is_citizen", False):
         raise PermissionDenied(_("The operations centre is for staff accounts."))
-    events = (
-        visible(user, Event.objects.filter(status="open"))
-        .select_related("unit")
-        .order_by("-occurred_at")
-    )
+    sees_events = user.has_perm("operations.view_event")
+    links = quick_links(user)
+    context: dict[str, Any] = {"sees_events": sees_events, "open_events": [], "open_count": None}
+    if sees_events:
+        events = (
+            visible(user, Event.objects.filter(status="open"))
+            .select_related("unit")
+            .order_by("-occurred_at")
+        )
+        context.update(open_events=events[:8], open_count=events.count())
+    else:
+        links = [link for link in links if link.url != inbox_url()]
     return render(
         request,
         "web/ioc_home.html",
         {
-            "open_events": events[:8],
-            "open_count": events.count(),
+            **context,
             "agencies": visible(user, Agency.objects.all()).count(),
-            "quick_links": quick_links(user),
+            "quick_links": links,
             "inbox_url": inbox_url(),
             "agencies_url": agencies_url(),
         },

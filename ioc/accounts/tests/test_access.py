@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory
+from django.utils import translation
 
-from ioc.accounts.access import permission_required, role_required
+from ioc.accounts.access import permission_reason, permission_required, role_required
 from ioc.accounts.choices import Role
 from ioc.core.models import AuditEntry
 
@@ -84,3 +85,49 @@ def test_permission_required_decorator(make_user: Any) -> None:
 
     assert _call(view, make_user("leader", roles=[Role.LEADER])).status_code == 403
     assert _call(view, make_user("officer", roles=[Role.SECTOR_OFFICER])).status_code == 200
+
+
+# --- reasons people read: plain words in their language, never a permission's code name ------
+
+
+@pytest.mark.parametrize(
+    ("perm", "english"),
+    [
+        ("core.change_agency", "Your account may not change agencies."),
+        ("core.view_agency", "Your account may not see agencies."),
+        ("core.add_sector", "Your account may not add sectors."),
+        ("core.frobnicate_agency", "Your account does not have the permission this action needs."),
+        ("nosuchapp.view_thing", "Your account does not have the permission this action needs."),
+    ],
+    ids=["change", "view", "add", "unknown-action", "unknown-model"],
+)
+def test_permission_reasons_are_plain_and_translated(db: Any, perm: str, english: str) -> None:
+    with translation.override("en"):
+        assert permission_reason(perm) == english
+    with translation.override("vi"):
+        vietnamese = permission_reason(perm)
+    assert vietnamese != english
+    for code in (perm, perm.split(".", 1)[1], perm.split(".", 1)[0] + "."):
+        assert code not in vietnamese
+
+
+def test_the_agency_page_explains_a_refusal_in_vietnamese(
+    client: Client, make_user: Any, agencies: dict[str, Any], sectors: dict[str, Any], settings: Any
+) -> None:
+    """A refusal from the service, shown on the edit page: translated, without code names."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "vi"
+    client.force_login(make_user("yte", roles=[Role.SECTOR_OFFICER], sectors=[sectors["health"]]))
+    ward = agencies["ward"]
+    response = client.post(
+        f"/ioc/agencies/{ward.pk}/edit/",
+        {"name": ward.name, "kind": ward.kind, "sectors": [sectors["health"].pk]},
+    )
+    assert response.status_code == 403
+    english = (
+        "You may only take away sectors that are in your own scope; ask someone who "
+        "sees the whole area to remove the others."
+    )
+    with translation.override("vi"):
+        vietnamese = translation.gettext(english)
+    assert vietnamese != english
+    assert vietnamese in response.content.decode()

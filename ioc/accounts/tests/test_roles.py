@@ -24,6 +24,11 @@ def test_migrate_created_every_role(db: Any) -> None:
         (Role.SYSTEM_ADMIN, "accounts.change_user", True),
         (Role.SYSTEM_ADMIN, "core.view_auditentry", True),
         (Role.OPERATOR, "core.view_auditentry", False),
+        # authenticators: list and delete (lost phone), never add or change (keys)
+        (Role.SYSTEM_ADMIN, "otp_totp.view_totpdevice", True),
+        (Role.SYSTEM_ADMIN, "otp_totp.delete_totpdevice", True),
+        (Role.SYSTEM_ADMIN, "otp_totp.add_totpdevice", False),
+        (Role.SYSTEM_ADMIN, "otp_totp.change_totpdevice", False),
     ],
     ids=lambda v: str(v),
 )

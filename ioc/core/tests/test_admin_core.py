@@ -9,7 +9,7 @@ from django.test import Client
 
 from ioc.accounts.choices import Role
 from ioc.core.audit import record
-from ioc.core.models import AdministrativeUnit, Agency, AuditEntry
+from ioc.core.models import AdministrativeUnit, Agency, AuditEntry, Sector, UnitTransition
 
 
 @pytest.fixture
@@ -136,10 +136,59 @@ def test_system_admin_edits_a_unit_audited(
     assert entry.changes == {"short_name": ["", "Phú Lợi"]}
 
 
+def test_a_units_identity_and_period_are_read_only(
+    client: Client, sysadmin: Any, units: dict[str, Any]
+) -> None:
+    """Code, level and period change through `ioc units merge` and the services only."""
+    unit = units["new_pl"]
+    client.force_login(sysadmin)
+    url = f"/admin/core/administrativeunit/{unit.pk}/change/"
+    form = client.get(url).context["adminform"].form
+    for name in ("code", "level", "valid_from", "valid_to"):
+        assert name not in form.fields, name
+    data = {
+        "code": "99999",
+        "name": unit.name,
+        "short_name": "",
+        "kind": unit.kind,
+        "level": 1,
+        "parent": unit.parent_id,
+        "valid_from": "2020-01-01",
+        "valid_to": "2025-12-31",
+        "in_area": "on",
+        "source": "",
+        "successions-TOTAL_FORMS": "0",
+        "successions-INITIAL_FORMS": "0",
+        "predecessions-TOTAL_FORMS": "2",
+        "predecessions-INITIAL_FORMS": "2",
+    }
+    client.post(url, data)
+    fresh = AdministrativeUnit.objects.get(pk=unit.pk)
+    assert (fresh.code, fresh.level, fresh.valid_from, fresh.valid_to) == (
+        "25750",
+        3,
+        unit.valid_from,
+        None,
+    )
+
+
+def test_units_are_never_deleted(client: Client, sysadmin: Any, units: dict[str, Any]) -> None:
+    unit = units["old"]["25744"]
+    client.force_login(sysadmin)
+    url = f"/admin/core/administrativeunit/{unit.pk}/delete/"
+    assert client.post(url, {"post": "yes"}).status_code == 403
+    client.post(
+        "/admin/core/administrativeunit/",
+        {"action": "delete_selected", "_selected_action": [unit.pk], "post": "yes"},
+    )
+    assert AdministrativeUnit.objects.filter(pk=unit.pk).exists()
+    assert UnitTransition.objects.filter(source=unit).exists()
+
+
 # --- agencies and sectors --------------------------------------------------------------------
 
 
-def test_system_admin_adds_and_deletes_an_agency_audited(
+def test_system_admin_adds_and_deactivates_an_agency_audited(
     client: Client, sysadmin: Any, units: dict[str, Any], sectors: dict[str, Any]
 ) -> None:
     client.force_login(sysadmin)
@@ -160,12 +209,112 @@ def test_system_admin_adds_and_deletes_an_agency_audited(
     assert created.actor == sysadmin
     assert created.changes["sectors"] == [None, [sectors["education"].pk]]
 
-    response = client.post(f"/admin/core/agency/{agency.pk}/delete/", {"post": "yes"})
+    # Agencies are never deleted (records and reports point to them): no delete, anywhere.
+    page = client.get(f"/admin/core/agency/{agency.pk}/change/")
+    assert b"deletelink" not in page.content
+    assert client.post(f"/admin/core/agency/{agency.pk}/delete/", {"post": "yes"}).status_code == (
+        403
+    )
+    listing = client.get("/admin/core/agency/")
+    offered = [name for name, _label in listing.context["action_form"].fields["action"].choices]
+    assert "delete_selected" not in offered
+    assert "deactivate" in offered
+    response = client.post(
+        "/admin/core/agency/",
+        {"action": "delete_selected", "_selected_action": [agency.pk], "post": "yes"},
+    )
+    assert Agency.objects.filter(pk=agency.pk).exists()
+    assert not AuditEntry.objects.filter(action="delete").exists()
+
+    # They are deactivated instead, through the service (audited).
+    response = client.post(
+        "/admin/core/agency/", {"action": "deactivate", "_selected_action": [agency.pk]}
+    )
     assert response.status_code == 302
-    assert not Agency.objects.filter(pk=agency.pk).exists()
-    deleted = AuditEntry.objects.get(action="delete")
-    assert deleted.object_id == str(agency.pk)
-    assert deleted.changes["code"] == ["so-giao-duc", None]
+    assert not Agency.objects.get(pk=agency.pk).is_active
+    entry = AuditEntry.objects.get(action="update", object_id=str(agency.pk))
+    assert (entry.changes, entry.message, entry.actor) == (
+        {"is_active": [True, False]},
+        "deactivated",
+        sysadmin,
+    )
+
+
+def test_officers_deactivate_only_in_scope(
+    client: Client, officer: Any, agencies: dict[str, Any]
+) -> None:
+    client.force_login(officer)
+    ids = [agencies["health"].pk, agencies["traffic"].pk]
+    client.post("/admin/core/agency/", {"action": "deactivate", "_selected_action": ids})
+    assert not Agency.objects.get(pk=agencies["health"].pk).is_active
+    assert Agency.objects.get(pk=agencies["traffic"].pk).is_active  # not theirs: not even listed
+
+
+@pytest.mark.parametrize("parent", ["itself", "child"], ids=str)
+def test_agency_admin_refuses_a_supervising_cycle(
+    client: Client, sysadmin: Any, agencies: dict[str, Any], parent: str
+) -> None:
+    health, ward = agencies["health"], agencies["ward"]
+    Agency.objects.filter(pk=ward.pk).update(parent=health)
+    client.force_login(sysadmin)
+    chosen = health if parent == "itself" else ward
+    response = client.post(
+        f"/admin/core/agency/{health.pk}/change/",
+        _agency_form(health, parent=chosen.pk),
+    )
+    assert response.status_code == 200
+    assert "parent" in response.context["adminform"].form.errors
+    assert Agency.objects.get(pk=health.pk).parent_id is None
+
+
+def test_agency_admin_refuses_a_closed_unit(
+    client: Client, sysadmin: Any, agencies: dict[str, Any], units: dict[str, Any]
+) -> None:
+    health = agencies["health"]
+    client.force_login(sysadmin)
+    client.cookies["django_language"] = "en"
+    response = client.post(
+        f"/admin/core/agency/{health.pk}/change/", _agency_form(health, unit=units["tdm"].pk)
+    )
+    assert response.status_code == 200
+    errors = " ".join(response.context["adminform"].form.errors["unit"])
+    assert "no longer exists" in errors
+    assert Agency.objects.get(pk=health.pk).unit_id == units["hcm"].pk
+
+
+def test_officer_cannot_take_another_sector_away_in_the_admin(
+    client: Client, officer: Any, agencies: dict[str, Any], sectors: dict[str, Any]
+) -> None:
+    ward = agencies["ward"]  # health and traffic; the officer has health
+    client.force_login(officer)
+    client.cookies["django_language"] = "en"
+    response = client.post(
+        f"/admin/core/agency/{ward.pk}/change/",
+        _agency_form(ward, sectors=[sectors["health"].pk], phone="0274"),
+    )
+    assert response.status_code == 200
+    assert "your own scope" in " ".join(response.context["adminform"].form.errors["sectors"])
+    ward.refresh_from_db()
+    assert set(ward.sectors.values_list("code", flat=True)) == {"health", "traffic"}
+    assert ward.phone == ""
+    assert not AuditEntry.objects.filter(action="update").exists()
+
+
+def _agency_form(agency: Agency, **changes: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "code": agency.code,
+        "name": agency.name,
+        "name_en": agency.name_en,
+        "short_name": agency.short_name,
+        "kind": agency.kind,
+        "unit": agency.unit_id,
+        "sectors": [s.pk for s in agency.sectors.all()],
+        "email": agency.email,
+        "phone": agency.phone,
+        "is_active": "on",
+    }
+    data.update(changes)
+    return data
 
 
 def test_agency_admin_search_ignores_diacritics(
@@ -212,3 +361,45 @@ def test_officers_cannot_change_sectors(
     assert response.status_code == 403
     health.refresh_from_db()
     assert health.name == "Y tế"
+
+
+def test_sector_admin_follows_the_services_rules(
+    client: Client, make_user: Any, sectors: dict[str, Any]
+) -> None:
+    """A system administrator who does not see the whole area (here: health only) changes
+    only the sectors in their scope and adds or deletes none, as create_sector/update_sector."""
+    scoped = make_user(
+        "sysadmin-yte", roles=[Role.SYSTEM_ADMIN], sectors=[sectors["health"]], is_staff=True
+    )
+    client.force_login(scoped)
+    form = {"name_en": "", "icon": "", "order": 0}
+    assert client.get("/admin/core/sector/add/").status_code == 403
+    response = client.post("/admin/core/sector/add/", {**form, "code": "moi", "name": "Mới"})
+    assert response.status_code == 403
+    traffic = sectors["traffic"]
+    response = client.post(
+        f"/admin/core/sector/{traffic.pk}/change/", {**form, "code": "traffic", "name": "Đổi"}
+    )
+    assert response.status_code == 403
+    assert client.post(f"/admin/core/sector/{traffic.pk}/delete/", {"post": "yes"}).status_code == (
+        403
+    )
+    health = sectors["health"]
+    response = client.post(
+        f"/admin/core/sector/{health.pk}/change/", {**form, "code": "health", "name": "Y tế mới"}
+    )
+    assert response.status_code == 302
+    assert Sector.objects.get(pk=health.pk).name == "Y tế mới"
+    assert Sector.objects.get(pk=traffic.pk).name == "Giao thông"
+    assert not Sector.objects.filter(code="moi").exists()
+
+
+def test_whole_area_system_admin_adds_a_sector(client: Client, sysadmin: Any, db: Any) -> None:
+    client.force_login(sysadmin)
+    response = client.post(
+        "/admin/core/sector/add/",
+        {"code": "du-lich", "name": "Du lịch", "name_en": "", "icon": "", "order": 9},
+    )
+    assert response.status_code == 302
+    sector = Sector.objects.get(code="du-lich")
+    assert AuditEntry.objects.filter(action="create", object_id=str(sector.pk)).exists()

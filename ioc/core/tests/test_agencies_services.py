@@ -12,7 +12,7 @@ from django.forms.models import model_to_dict
 
 from ioc.accounts.choices import Role
 from ioc.core import services
-from ioc.core.models import Agency, AuditEntry, Sector
+from ioc.core.models import AdministrativeUnit, Agency, AuditEntry, Sector
 
 
 def _perms(user: Any, *codenames: str) -> Any:
@@ -205,3 +205,55 @@ def test_sectors(admin_user: Any, make_user: Any, sectors: dict[str, Any]) -> No
         services.create_sector(actor=officer, code="moi", name="Mới")
     assert Sector.objects.get(pk=sectors["traffic"].pk).icon == ""
     assert not Sector.objects.filter(code="moi").exists()
+
+
+# --- validate_agency: supervising cycles, units; sectors outside the scope ---------------------
+
+
+def test_an_agency_is_not_its_own_supervisor(admin_user: Any, agencies: dict[str, Any]) -> None:
+    health, ward = agencies["health"], agencies["ward"]
+    Agency.objects.filter(pk=ward.pk).update(parent=health)
+    for parent in (health, ward):
+        before = _snapshot(health)
+        with pytest.raises(ValidationError) as info:
+            services.update_agency(actor=admin_user, agency=health, parent=parent)
+        assert set(info.value.message_dict) == {"parent"}
+        assert _snapshot(health) == before
+    assert not AuditEntry.objects.exists()
+
+
+def test_a_new_unit_must_be_current_and_in_the_area(
+    admin_user: Any, agencies: dict[str, Any], units: dict[str, Any], sectors: dict[str, Any]
+) -> None:
+    health = agencies["health"]
+    elsewhere = AdministrativeUnit.objects.create(code="01", name="Thành phố Hà Nội", level=1)
+    for unit in (units["tdm"], units["old"]["25744"], elsewhere):
+        with pytest.raises(ValidationError) as info:
+            services.update_agency(actor=admin_user, agency=health, unit=unit)
+        assert set(info.value.message_dict) == {"unit"}
+        with pytest.raises(ValidationError):
+            services.create_agency(
+                actor=admin_user, code="moi", name="Mới", kind="office", unit=unit
+            )
+    assert Agency.objects.get(pk=health.pk).unit_id == units["hcm"].pk
+    assert not Agency.objects.filter(code="moi").exists()
+    assert not AuditEntry.objects.exists()
+    services.update_agency(actor=admin_user, agency=health, unit=units["new_tdm"])
+    assert Agency.objects.get(pk=health.pk).unit_id == units["new_tdm"].pk
+
+
+def test_an_officer_does_not_take_away_another_sector(
+    officer: Any, admin_user: Any, agencies: dict[str, Any], sectors: dict[str, Any]
+) -> None:
+    ward = agencies["ward"]  # health and traffic
+    before = _snapshot(ward)
+    with pytest.raises(PermissionDenied):
+        services.update_agency(
+            actor=officer, agency=ward, sectors=[sectors["health"]], phone="0274"
+        )
+    assert _snapshot(ward) == before  # the phone number was not saved either
+    assert not AuditEntry.objects.filter(action="update").exists()
+    assert AuditEntry.objects.filter(action="denied", actor=officer).count() == 1
+    # whoever sees the whole area may
+    services.update_agency(actor=admin_user, agency=ward, sectors=[sectors["health"]])
+    assert set(ward.sectors.values_list("code", flat=True)) == {"health"}

@@ -9,6 +9,9 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from ioc.core.models import AdministrativeUnit as U
 from ioc.core.tests._units_data import loaded_country
@@ -109,3 +112,42 @@ def test_command_match(country: dict[str, Any], db: Any) -> None:
         call_command("units", "match", "Không Có Thật")
     assert "Không có đơn vị nào khớp" in str(nothing.value)
     assert "No unit matches" in str(nothing.value)
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "a," * 99 + "a",  # 100 parts, 199 characters
+        ",".join(f"{chr(97 + i % 26)}{i}" for i in range(60)),  # 60 different places
+        "Phú Cường, " * 40,  # longer than 200 characters
+    ],
+)
+def test_match_costs_a_bounded_number_of_queries(country: dict[str, Any], db: Any, q: str) -> None:
+    """The endpoint is public: whatever the text, a match reads the name and at most three
+    places after it, each one bounded match (no recursion per comma)."""
+    client = Client()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/api/units/match", {"q": q})
+    assert response.status_code == 200
+    assert len(queries) <= 20, len(queries)
+    with CaptureQueriesContext(connection) as direct:
+        match_unit_name(q)
+    assert len(direct) <= 20, len(direct)
+
+
+def test_context_reads_three_places(country: dict[str, Any], db: Any) -> None:
+    # The place that says which An Bình is meant still counts among the first three...
+    unit = best("An Bình, qqq, zzz, Dĩ An")
+    assert (unit.code, unit.parent.name if unit.parent else None) == ("25960", "Thành phố Dĩ An")
+    # ...but not after them.
+    assert best("An Bình, qqq, zzz, www, Dĩ An").code == best("An Bình").code != "25960"
+
+
+@pytest.mark.parametrize("limit", ["0", "-3", "two"])
+def test_command_match_limit_is_at_least_one(limit: str) -> None:
+    with pytest.raises(CommandError) as refused:
+        call_command("units", "match", "Phú Cường", "--limit", limit)
+    message = str(refused.value)
+    assert "--limit" in message
+    assert "not a whole number of at least 1" in message
+    assert "không phải là số nguyên từ 1 trở lên" in message

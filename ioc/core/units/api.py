@@ -20,7 +20,13 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from ioc.core.choices import UnitLevel
 from ioc.core.models import AdministrativeUnit, UnitQuerySet
-from ioc.core.units.resolve import current_successors, match_unit_name, resolve_code, search_units
+from ioc.core.units.resolve import (
+    MAX_QUERY_LENGTH,
+    current_successors,
+    match_unit_name,
+    resolve_code,
+    search_units,
+)
 
 router = Router(tags=["units"], auth=None)
 
@@ -105,5 +111,9 @@ def resolve(request: HttpRequest, code: str, on: dt.date | None = None) -> dict[
 def match(
     request: HttpRequest, q: str, level: int | None = None, on: dt.date | None = None
 ) -> list[AdministrativeUnit]:
-    """Units a name may mean, best first ("P. Phú Cường", "phu cuong", "Q.1")."""
-    return match_unit_name(q[:200], level=level, on=on, limit=20)
+    """Units a name may mean, best first ("P. Phú Cường", "phu cuong", "Q.1").
+
+    Text after a comma says where the unit lies ("Phú Cường, Thủ Dầu Một"). Only the first
+    200 characters of ``q`` and the first 3 places after the name are read; the rest is
+    ignored, so a query costs a bounded number of database queries."""
+    return match_unit_name(q[:MAX_QUERY_LENGTH], level=level, on=on, limit=20)

@@ -22,12 +22,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
 
-from ioc.core.choices import TransitionKind, UnitLevel
+from ioc.core import audit
+from ioc.core.choices import AuditAction, TransitionKind, UnitLevel
 from ioc.core.models import AdministrativeUnit, UnitTransition
+
+if TYPE_CHECKING:
+    from ioc.accounts.models import User
 
 BATCH = 500
 
@@ -88,15 +93,35 @@ def area_unit_ids(codes: Iterable[str]) -> set[int]:
     return area
 
 
-def refresh_area(codes: Iterable[str] | None = None) -> int:
+def refresh_area(codes: Iterable[str] | None = None, *, actor: User | None = None) -> int:
     """Set ``in_area`` on exactly the units of the area; returns how many are in it.
 
     ``codes`` defaults to ``settings.IOC_AREA``. Only rows whose flag changes are written.
+    One summary entry goes to the audit log (``actor`` None: the system), with the codes
+    and how many units came in and went out.
     """
-    area = area_unit_ids(settings.IOC_AREA if codes is None else codes)
+    wanted = [c.strip() for c in (settings.IOC_AREA if codes is None else codes) if c.strip()]
+    area = area_unit_ids(wanted)
     flagged = set(AdministrativeUnit.objects.filter(in_area=True).values_list("id", flat=True))
+    added, removed = sorted(area - flagged), sorted(flagged - area)
     with transaction.atomic():
-        for value, ids in ((True, sorted(area - flagged)), (False, sorted(flagged - area))):
+        for value, ids in ((True, added), (False, removed)):
             for i in range(0, len(ids), BATCH):
                 AdministrativeUnit.objects.filter(id__in=ids[i : i + BATCH]).update(in_area=value)
+        audit.record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            object_type=AdministrativeUnit._meta.label_lower,
+            object_repr="ioc units area",
+            changes={
+                "codes": ", ".join(wanted),
+                "in_area": len(area),
+                "added": len(added),
+                "removed": len(removed),
+            },
+            message=(
+                f"area set to {', '.join(wanted)}: {len(area)} units in the area, "
+                f"{len(added)} added, {len(removed)} removed"
+            ),
+        )
     return len(area)

@@ -35,13 +35,17 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
-from ioc.core.choices import TransitionKind, UnitLevel
+from ioc.core import audit
+from ioc.core.choices import AuditAction, TransitionKind, UnitLevel
 from ioc.core.models import AdministrativeUnit, UnitTransition
 from ioc.core.text import fold
+
+if TYPE_CHECKING:
+    from ioc.accounts.models import User
 
 Progress = Callable[[int, int, str], None]
 """progress(done, total, stage): called as the load advances."""
@@ -399,12 +403,15 @@ def load_units(
     *,
     provinces: Iterable[str] | None = None,
     progress: Progress | None = None,
+    actor: User | None = None,
 ) -> dict[str, int]:
     """Load (or refresh) both trees and their transitions; idempotent.
 
     ``provinces`` limits the load to the provinces with these codes, in the old tree or the
     new one (e.g. ``["74", "79"]``: old Bình Dương, and Hồ Chí Minh City in both trees);
-    transitions are loaded when both ends are. Returns counts of what was read and written.
+    a transition is loaded when both ends are, in this run or an earlier one: loading 74,
+    then 79, gives the same rows as loading both at once. Returns counts of what was read
+    and written. One summary entry goes to the audit log, with ``actor`` (None: the system).
     """
     source = source or VietnamAdminUnitsSource()
     effective = source.effective
@@ -413,6 +420,7 @@ def load_units(
 
     old = list(source.old_units())
     new = list(source.new_units())
+    wanted: set[str] | None = None
     if provinces is not None:
         wanted = set(provinces)
         old_prov, new_prov = _province_of(old), _province_of(new)
@@ -485,7 +493,7 @@ def load_units(
         existing: dict[Identity, AdministrativeUnit] = {
             (u.code, u.level, u.valid_from): u
             for u in AdministrativeUnit.objects.only(
-                "id", "code", "level", "valid_from", "parent_id", *UNIT_FIELDS
+                "id", "code", "level", "valid_from", "valid_to", "parent_id", *UNIT_FIELDS
             )
         }
 
@@ -545,12 +553,26 @@ def load_units(
             tick(len(level_plans) - len(to_create), "units")
 
         # -- transitions ---------------------------------------------------------------
+        def end_id(tree: str, level: int, code: str) -> int | None:
+            """The row at one end of a transition: planned in this run, or else already in
+            the database from an earlier run (``--provinces 74`` then ``--provinces 79``)."""
+            ident = key_to_identity.get((tree, level, code))
+            if ident is not None:
+                return ids.get(ident)
+            if tree == "old":  # the old tree's rows have no start; they end at old_end
+                row = existing.get((code, level, None))
+                ok = row is not None and (row.valid_to is None or row.valid_to >= old_end)
+            else:  # the new tree's rows start on effective; a continuing province has no dates
+                row = existing.get((code, level, effective))
+                if row is None and level == UnitLevel.PROVINCE:
+                    row = existing.get((code, level, None))
+                ok = row is not None and (row.valid_to is None or row.valid_to >= effective)
+            return row.pk if ok and row is not None else None
+
         wanted_edges: dict[tuple[int, int], dict[str, Any]] = {}
         for t in transitions:
-            s_ident = key_to_identity.get(("old", *t.source))
-            t_ident = key_to_identity.get(("new", *t.target))
-            s_id = ids.get(s_ident) if s_ident else None
-            t_id = ids.get(t_ident) if t_ident else None
+            s_id = end_id("old", *t.source)
+            t_id = end_id("new", *t.target)
             if s_id is None or t_id is None or s_id == t_id:
                 counts["transitions_skipped"] += 1
                 continue
@@ -585,5 +607,22 @@ def load_units(
             )
         counts["transitions_created"] = len(new_edges)
         counts["transitions_updated"] = len(changed_edges)
+        where = f" (provinces {', '.join(sorted(wanted))})" if wanted is not None else ""
+        audit.record(
+            actor=actor,
+            action=AuditAction.ACTION,
+            object_type=AdministrativeUnit._meta.label_lower,
+            object_repr="ioc units load",
+            changes={"source": label, "provinces": ", ".join(sorted(wanted or ())), **counts},
+            message=(
+                f"units loaded from {label}{where}: "
+                f"{counts['units_created']} units created, {counts['units_updated']} updated, "
+                f"{counts['units_unchanged']} unchanged; "
+                f"{counts['transitions_created']} transitions created, "
+                f"{counts['transitions_updated']} updated, "
+                f"{counts['transitions_unchanged']} unchanged, "
+                f"{counts['transitions_skipped']} skipped"
+            ),
+        )
         tick(total - done, "transitions")
     return counts

@@ -22,6 +22,8 @@ from ioc.core.text import fold
 
 MAX_DEPTH = 20  # transitions followed in a chain; history is never that deep
 CANDIDATES = 300  # units a name query looks at before ranking
+MAX_QUERY_LENGTH = 200  # characters of a name query read; the rest is ignored
+MAX_CONTEXT_PARTS = 3  # places after commas read ("ward, district, province, ..."): the first 3
 
 
 def _today() -> dt.date:
@@ -243,10 +245,20 @@ def match_unit_name(
     it. ``level`` and ``parent`` (the parent or grandparent) and ``on`` (valid that day)
     restrict; otherwise units whose name and kind both match come first, then in-area units,
     then current ones.
+
+    The cost is bounded whatever the text (the public API calls this): only its first
+    ``MAX_QUERY_LENGTH`` characters are read, and only the first ``MAX_CONTEXT_PARTS``
+    different places after the name; each place is one more (non-recursive) match.
     """
-    parts = [p for p in re.split(r"[,;]", text) if p.strip()]
+    parts = [p for p in re.split(r"[,;]", text[:MAX_QUERY_LENGTH]) if p.strip()]
     if not parts:
         return []
+    context_parts: list[str] = []
+    for part in parts[1:]:
+        if len(context_parts) == MAX_CONTEXT_PARTS:
+            break
+        if fold(part).strip() not in {fold(p).strip() for p in context_parts}:
+            context_parts.append(part)
     readings = parse_name(parts[0])
     if not readings:
         return []
@@ -276,7 +288,7 @@ def match_unit_name(
         candidates = {u.pk: u for u in preferred.filter(loose)[:CANDIDATES]}
 
     context: set[int] = set()
-    for part in parts[1:]:
+    for part in context_parts:  # one part, no comma: the call does not recurse further
         context.update(u.pk for u in match_unit_name(part, limit=20))
     hint = next((r.kind for r in readings if r.kind is not None), None)
     day = on or _today()

@@ -4,16 +4,25 @@ A change never edits a unit into another: it closes the old record(s) the day be
 ``effective`` (``valid_to``), opens new ones from ``effective`` (``valid_from``) and links
 them with ``UnitTransition`` rows, so records kept against an old code still roll up.
 
-Children: units under a closed unit that are still open (``valid_to`` empty) move to the
-unit that replaces it: the new unit of a merge, the new record of a rename, the primary part
-of a split (there is no geography to share them out by; move them afterwards by hand if the
-split put them elsewhere). A child keeps its code and its own history; the move is in the
-audit log. Children already closed stay under the old unit, so the old tree reads as it was.
+Dates: a change is recorded on or after the day it takes effect, never before. A future
+``effective`` is refused: closing the old units and moving their children would change
+today's tree ahead of time. A back-dated change (``effective`` before today) is fine.
 
-Validation (``UnitChangeError``, nothing changed): sources must be open (no ``valid_to``,
-not already closed or scheduled to close), ``effective`` must fall after each source's
-``valid_from``, merged units must share one level, and new codes must not be taken by an
-open unit of the same level other than the ones being replaced.
+Children: units under a closed unit that are valid on ``effective`` move to the unit that
+replaces it: the new unit of a merge, the new record of a rename, the primary part of a
+split (there is no geography to share them out by; move them afterwards by hand if the
+split put them elsewhere). A child keeps its code and its own history; the move is in the
+audit log. Children that had ended before ``effective`` stay under the old unit, so the old
+tree reads as it was. A still-open child that began *after* ``effective`` (recorded before a
+back-dated change to its parent) is neither moved nor left under a closed parent: the change
+is refused, so changes are recorded in the order they took effect.
+
+Validation (``UnitChangeError``, nothing changed): ``effective`` must not be in the future
+(``timezone.localdate()``), sources must be open (no ``valid_to``, not already closed or
+scheduled to close), ``effective`` must fall after each source's ``valid_from``, merged
+units must share one level, a merge's explicit parent must sit at the level of the sources'
+parents (one level up when they have none) and be valid on ``effective``, and new codes must
+not be taken by an open unit of the same level other than the ones being replaced.
 """
 
 from __future__ import annotations
@@ -26,10 +35,11 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from ioc.core import audit
-from ioc.core.choices import AuditAction, TransitionKind
+from ioc.core.choices import AuditAction, TransitionKind, UnitLevel
 from ioc.core.models import AdministrativeUnit, UnitTransition
 from ioc.core.text import fold
 from ioc.core.units.errors import UnitChangeError
@@ -44,6 +54,83 @@ __all__ = ["UnitChangeError", "merge_units", "rename_unit", "split_unit"]
 
 
 # -- validation -------------------------------------------------------------------------
+
+
+def _check_not_future(effective: dt.date) -> None:
+    today = timezone.localdate()
+    if effective > today:
+        raise UnitChangeError(
+            gettext_noop(
+                "The effective date %(effective)s is in the future: record the change on or "
+                "after the day it takes effect."
+            ),
+            "Ngày hiệu lực %(effective)s chưa đến: hãy ghi nhận thay đổi vào hoặc sau ngày "
+            "thay đổi có hiệu lực.",
+            effective=effective.isoformat(),
+        )
+
+
+def _valid_on(unit: AdministrativeUnit, day: dt.date) -> bool:
+    return (unit.valid_from is None or unit.valid_from <= day) and (
+        unit.valid_to is None or unit.valid_to >= day
+    )
+
+
+def _check_children(unit: AdministrativeUnit, effective: dt.date) -> None:
+    """Refuse when an open child began after ``effective``: moving it would rewrite a change
+    recorded as later, leaving it would put a current unit under a closed one."""
+    late = (
+        AdministrativeUnit.objects.filter(
+            parent=unit, valid_to__isnull=True, valid_from__gt=effective
+        )
+        .order_by("valid_from", "code")
+        .first()
+    )
+    if late is not None:
+        assert late.valid_from is not None
+        raise UnitChangeError(
+            gettext_noop(
+                "%(child)s, under %(unit)s, began on %(start)s, after the effective date "
+                "%(effective)s: record changes in the order they took effect."
+            ),
+            "%(child)s, thuộc %(unit)s, bắt đầu từ ngày %(start)s, sau ngày hiệu lực "
+            "%(effective)s: hãy ghi nhận các thay đổi theo đúng thứ tự có hiệu lực.",
+            child=str(late),
+            unit=str(unit),
+            start=late.valid_from.isoformat(),
+            effective=effective.isoformat(),
+        )
+
+
+def _check_parent(
+    parent: AdministrativeUnit, expected_level: int, effective: dt.date
+) -> AdministrativeUnit:
+    """The merged unit's explicit parent, fresh and locked, after checking it fits."""
+    fresh = AdministrativeUnit.objects.select_for_update().get(pk=parent.pk)
+    if fresh.level != expected_level:
+        raise UnitChangeError(
+            gettext_noop(
+                "%(parent)s cannot be the parent: the merged unit's parent must be of level "
+                "%(expected)s, not %(level)s."
+            ),
+            "%(parent)s không thể là đơn vị cấp trên: đơn vị cấp trên của đơn vị sau sáp "
+            "nhập phải ở cấp %(expected)s, không phải cấp %(level)s.",
+            parent=str(fresh),
+            expected=expected_level,
+            level=fresh.level,
+        )
+    if not _valid_on(fresh, effective):
+        raise UnitChangeError(
+            gettext_noop(
+                "%(parent)s is not valid on %(effective)s, so it cannot be the parent of the "
+                "merged unit."
+            ),
+            "%(parent)s không có hiệu lực vào ngày %(effective)s nên không thể là đơn vị cấp "
+            "trên của đơn vị sau sáp nhập.",
+            parent=str(fresh),
+            effective=effective.isoformat(),
+        )
+    return fresh
 
 
 def _check_open(unit: AdministrativeUnit, effective: dt.date) -> None:
@@ -170,9 +257,19 @@ def _link(
 
 
 def _move_children(
-    old: AdministrativeUnit, new: AdministrativeUnit, actor: User | None, why: str
+    old: AdministrativeUnit,
+    new: AdministrativeUnit,
+    effective: dt.date,
+    actor: User | None,
+    why: str,
 ) -> list[int]:
-    children = list(old.children.filter(valid_to__isnull=True).values_list("id", flat=True))
+    """Move the children valid on ``effective`` (``_check_children`` ran before)."""
+    children = list(
+        AdministrativeUnit.objects.filter(parent=old)
+        .valid_on(effective)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
     if children:
         AdministrativeUnit.objects.filter(id__in=children).update(parent=new)
         audit.record(
@@ -205,7 +302,10 @@ def merge_units(
     The new unit takes ``into_code`` (it may be one of the sources' codes) and
     ``into_name``, valid from ``effective``; the sources close the day before, each with a
     whole (weight 1) merge transition to it. Its parent is the sources' common parent, or
-    ``parent`` when they differ (required then). It is in the area when any source was.
+    ``parent`` when they differ (required then). An explicit ``parent`` must be of the
+    level the sources' parents have (a commune of today's tree sits under a province; one
+    level up when the sources have no parent) and valid on ``effective``. It is in the area
+    when any source was.
     """
     if len({u.pk for u in sources}) < 2:
         raise UnitChangeError(
@@ -213,6 +313,7 @@ def merge_units(
             "Sáp nhập cần ít nhất hai đơn vị khác nhau.",
         )
     name = _check_name(into_name)
+    _check_not_future(effective)
     with transaction.atomic():
         units = _lock(list({u.pk: u for u in sources}.values()))
         levels = {u.level for u in units}
@@ -237,7 +338,20 @@ def merge_units(
                 )
             parent_id = parents.pop()
         else:
-            parent_id = parent.pk
+            parent_levels = set(
+                AdministrativeUnit.objects.filter(
+                    pk__in=[p for p in parents if p is not None]
+                ).values_list("level", flat=True)
+            )
+            expected = parent_levels.pop() if len(parent_levels) == 1 else level - 1
+            if expected < UnitLevel.PROVINCE:
+                raise UnitChangeError(
+                    gettext_noop("Provinces have no parent: leave the parent out."),
+                    "Đơn vị cấp tỉnh không có đơn vị cấp trên: bỏ đơn vị cấp trên ra.",
+                )
+            parent_id = _check_parent(parent, expected, effective).pk
+        for u in units:
+            _check_children(u, effective)
         kinds = {u.kind for u in units}
         areas = [u.area_km2 for u in units]
         names = ", ".join(str(u) for u in units)
@@ -259,7 +373,7 @@ def merge_units(
         for u in units:
             _close(u, effective, actor, why)
             _link(TransitionKind.MERGE, u, target, effective, basis)
-            _move_children(u, target, actor, why)
+            _move_children(u, target, effective, actor, why)
     return target
 
 
@@ -276,7 +390,7 @@ def split_unit(
 
     Each part is a new unit under the source's parent, valid from ``effective``, linked by a
     split transition with its weight; the part coded ``primary_code`` is the primary
-    successor (where records that cannot be shared go, and where open children move).
+    successor (where records that cannot be shared go, and where the children move).
     """
     if len(parts) < 2:
         raise UnitChangeError(
@@ -289,6 +403,7 @@ def split_unit(
             gettext_noop("Each part needs its own code."),
             "Mỗi phần cần một mã riêng.",
         )
+    primary_code = (primary_code or "").strip()
     if primary_code not in codes:
         raise UnitChangeError(
             gettext_noop("The primary part %(code)s is not one of the parts."),
@@ -303,9 +418,11 @@ def split_unit(
             sum=f"{sum(weights):g}",
         )
     names = [_check_name(name) for _, name, _ in parts]
+    _check_not_future(effective)
     with transaction.atomic():
         (unit,) = _lock([source])
         _check_open(unit, effective)
+        _check_children(unit, effective)
         for code in codes:
             _check_code_free(code, unit.level, [unit])
         why = (
@@ -335,7 +452,7 @@ def split_unit(
             is_primary = part.code == primary_code
             _link(TransitionKind.SPLIT, unit, part, effective, basis, weight, is_primary)
             if is_primary:
-                _move_children(unit, part, actor, why)
+                _move_children(unit, part, effective, actor, why)
     return created
 
 
@@ -351,9 +468,11 @@ def rename_unit(
     code, level and parent opens under the new name (its kind follows the name when the name
     states one, e.g. "Huyện X" -> "Thị xã X"), linked by a rename transition."""
     name = _check_name(new_name)
+    _check_not_future(effective)
     with transaction.atomic():
         (old,) = _lock([unit])
         _check_open(old, effective)
+        _check_children(old, effective)
         if name == old.name:
             raise UnitChangeError(
                 gettext_noop("%(unit)s already has that name."),
@@ -378,5 +497,5 @@ def rename_unit(
             area_km2=old.area_km2,
         )
         _link(TransitionKind.RENAME, old, new, effective, basis)
-        _move_children(old, new, actor, why)
+        _move_children(old, new, effective, actor, why)
     return new

@@ -203,6 +203,31 @@ def test_ioc_home_counts_only_what_is_in_scope(
     assert response.context["open_count"] == 0
 
 
+@pytest.mark.parametrize("role", [None, Role.PORTAL_WRITER], ids=["no-role", "portal-writer"])
+def test_ioc_home_shows_events_only_to_those_who_may_read_them(
+    client: Client, make_user: Any, agencies: dict[str, Any], role: Role | None
+) -> None:
+    Event.objects.create(
+        source="test",
+        category="flood",
+        status="open",
+        occurred_at=dt.datetime(2026, 11, 26, 7, 5, tzinfo=dt.UTC),
+        headline="Ngập sâu đường Yersin",
+        severity="severe",
+    )
+    client.force_login(make_user("bientap", roles=[role] if role else [], scope_all=True))
+    response = client.get("/ioc/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Ngập sâu đường Yersin" not in body
+    assert vi("Open events") not in body
+    assert vi("Latest open events") not in body
+    assert response.context["open_count"] is None
+    assert list(response.context["open_events"]) == []
+    assert "/ioc/events/" not in [link.url for link in response.context["quick_links"]]
+    assert response.context["agencies"] == 3  # the rest of the page is still there
+
+
 def test_ioc_home_links_audit_and_admin_for_admins_only(client: Client, make_user: Any) -> None:
     client.force_login(make_user("boss", roles=[Role.SYSTEM_ADMIN], scope_all=True, is_staff=True))
     hrefs = [link.url for link in client.get("/ioc/").context["quick_links"]]
