@@ -55,7 +55,9 @@ def _int_at_least(minimum: int) -> Callable[[str, str], int]:
         value = _int(name, raw)
         if value < minimum:
             raise ConfigError(
-                name, raw, f"expected a whole number of at least {minimum}",
+                name,
+                raw,
+                f"expected a whole number of at least {minimum}",
                 f"cần một số nguyên không nhỏ hơn {minimum}",
             )
         return value
@@ -70,7 +72,9 @@ def _time_zone(name: str, raw: str) -> str:
         zoneinfo.ZoneInfo(raw)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise ConfigError(
-            name, raw, "expected an IANA time zone such as Asia/Ho_Chi_Minh",
+            name,
+            raw,
+            "expected an IANA time zone such as Asia/Ho_Chi_Minh",
             "cần một múi giờ IANA, ví dụ Asia/Ho_Chi_Minh",
         ) from None
     return raw

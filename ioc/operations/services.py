@@ -65,7 +65,9 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
+from ioc.accounts.access import permission_reason
 from ioc.accounts.scope import can_see
 from ioc.core.audit import diff, record, snapshot
 from ioc.core.choices import AuditAction
@@ -265,8 +267,10 @@ def _check_actor(actor: User | AnonymousUser | None, event: Event, verb: str) ->
         if can_see(actor, event):
             return
         reason = "event outside the actor's scope"
+        shown = gettext("This event is outside your area of responsibility.")
     else:
         reason = f"no {CHANGE_PERMISSION} permission"
+        shown = permission_reason(CHANGE_PERMISSION)
     if actor is not None and actor.is_authenticated:
         record(
             actor=actor,
@@ -274,7 +278,7 @@ def _check_actor(actor: User | AnonymousUser | None, event: Event, verb: str) ->
             obj=event,
             message=f"{verb} refused: {reason}",
         )
-    raise PermissionDenied(f"Cannot {verb} this event: {reason}.")
+    raise PermissionDenied(shown)  # the audit entry keeps the technical reason
 
 
 def _change(

@@ -15,7 +15,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import requires_csrf_token
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from ioc.accounts.choices import Role
 from ioc.accounts.scope import visible
@@ -23,7 +23,7 @@ from ioc.core.models import Agency, Sector
 from ioc.operations.models import Event
 
 
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """The public face (the portal takes it over in the portal issue)."""
     return render(request, "web/home.html", {"sectors": Sector.objects.all()})
@@ -90,7 +90,7 @@ def quick_links(user: Any) -> list[QuickLink]:
     return links
 
 
-@require_GET
+@require_safe
 @login_required
 def ioc_home(request: HttpRequest) -> HttpResponse:
     """The operations centre's front page for staff: who I am, what is open, where to go.
@@ -125,20 +125,20 @@ def ioc_home(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def feedback_home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/feedback_home.html")
 
 
 @never_cache
-@require_GET
+@require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
     """Liveness: the process answers. No database touched."""
     return JsonResponse({"status": "ok"})
 
 
 @never_cache
-@require_GET
+@require_safe
 def readyz(request: HttpRequest) -> JsonResponse:
     """Readiness: both stores answer. 503 with the failing check otherwise."""
     from ioc.warehouse import db as warehouse

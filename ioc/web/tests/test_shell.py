@@ -473,3 +473,25 @@ def test_palette_contrast() -> None:
         if contrast(colours[fg], colours[bg]) < minimum
     ]
     assert failures == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/", "/healthz", "/readyz", "/feedback/"])
+def test_head_requests_are_answered(client, path):
+    """Monitoring probes and link checkers send HEAD."""
+    assert client.head(path).status_code == 200
+
+
+@pytest.mark.django_db
+def test_refused_event_action_explains_itself_without_code_names(client, make_user, units):
+    from ioc.accounts.choices import Role
+    from ioc.operations.services import raise_event
+
+    event = raise_event(source="test", category="flood", headline="Ngập", unit=units["new_tdm"])
+    leader = make_user("leader", roles=[Role.LEADER], scope_all=True)  # may view, not change
+    client.force_login(leader)
+    response = client.post(f"/ioc/events/{event.pk}/acknowledge/")
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "change_event" not in html
+    assert "Tài khoản của bạn không được" in html
