@@ -11,4 +11,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-WAREHOUSE_PATH = VAR_DIR / "test-warehouse.duckdb"  # noqa: F405
+# One warehouse file per pytest-xdist worker: DuckDB allows one writer per file.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+WAREHOUSE_PATH = VAR_DIR / f"test-warehouse-{_WORKER}.duckdb"  # noqa: F405

@@ -22,7 +22,11 @@ def ensure_warehouse() -> Path:
     path = warehouse_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
-        con = duckdb.connect(str(path))
+        try:
+            con = duckdb.connect(str(path))
+        except duckdb.IOException:
+            # Another process is creating it right now (it holds the writer's lock).
+            return path
         try:
             con.execute("CREATE SCHEMA IF NOT EXISTS meta")
             con.execute(
