@@ -128,7 +128,21 @@ class UnitTransition(models.Model):
         return f"{self.source} → {self.target} ({self.get_kind_display()})"
 
 
-class Sector(models.Model):
+class BilingualName:
+    """`name` in Vietnamese, `name_en` in English: `label` follows the active language."""
+
+    name: str
+    name_en: str
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return self.name_en if get_language() == "en" and self.name_en else self.name
+
+
+class Sector(BilingualName, models.Model):
     """A field of government (health, traffic, ...); the seed has 19."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
@@ -142,20 +156,13 @@ class Sector(models.Model):
         verbose_name_plural = _("sectors")
         ordering = ["order", "code"]
 
-    def __str__(self) -> str:
-        return self.label
-
-    @property
-    def label(self) -> str:
-        return self.name_en if get_language() == "en" and self.name_en else self.name
-
 
 class AgencyQuerySet(models.QuerySet["Agency"]):
     def active(self) -> AgencyQuerySet:
         return self.filter(is_active=True)
 
 
-class Agency(models.Model):
+class Agency(BilingualName, models.Model):
     """A department, committee or office that owns data and handles reports."""
 
     scope_paths = {"unit": "unit", "sector": "sectors", "agency": "id"}
@@ -192,13 +199,6 @@ class Agency(models.Model):
         verbose_name = _("agency")
         verbose_name_plural = _("agencies")
         ordering = ["unit__level", "name"]
-
-    def __str__(self) -> str:
-        return self.label
-
-    @property
-    def label(self) -> str:
-        return self.name_en if get_language() == "en" and self.name_en else self.name
 
 
 class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
