@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from ioc.core.models import AdministrativeUnit, Sector
-from ioc.operations.choices import UNRESOLVED, EventStatus, Severity
+from ioc.operations.choices import UNRESOLVED, EventStatus, Severity, category_label
 from ioc.operations.models import Event, search
 
 DEFAULT_STATUSES = list(UNRESOLVED)
@@ -67,7 +67,7 @@ class EventFilterForm(forms.Form):
         every = [("", _("All"))]
         category_field: Any = self.fields["category"]
         category_field.choices = every + [
-            (c, c) for c in sorted(set(facets.values_list("category", flat=True)))
+            (c, category_label(c)) for c in sorted(set(facets.values_list("category", flat=True)))
         ]
         source_field: Any = self.fields["source"]
         source_field.choices = every + [

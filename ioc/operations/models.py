@@ -18,6 +18,7 @@ from ioc.operations.choices import (
     EventStatus,
     Severity,
     Urgency,
+    category_label,
 )
 
 
@@ -156,6 +157,10 @@ class Event(models.Model):
         if update_fields is not None and "headline" in update_fields:
             kwargs["update_fields"] = {*update_fields, "headline_folded"}
         super().save(*args, **kwargs)
+
+    @property
+    def category_label(self) -> str:
+        return category_label(self.category)
 
     @property
     def severity_rank(self) -> int:

@@ -326,3 +326,12 @@ def test_detail_shows_the_history(operator: Any, make_event: Any) -> None:
     assert "Đã cử đội" in html
     assert html.count('class="audit-changes"') == 3
     assert AuditEntry.objects.filter(object_id=str(event.pk), action="update").count() == 2
+
+
+def test_categories_are_shown_in_words(operator: Any, make_event: Any) -> None:
+    make_event(headline="Ngập sâu", category="flood")
+    client = Client()
+    client.force_login(operator)  # Vietnamese, the default
+    html = client.get("/ioc/events/").content.decode()
+    assert "Ngập lụt" in html
+    assert '<option value="flood">Ngập lụt</option>' in html

@@ -444,7 +444,7 @@ PAIRS = [
     ("ink", "note-bg", 4.5),
     ("on-navy", "sev-extreme", 4.5),
     ("on-navy", "sev-severe", 4.5),
-    ("on-navy", "sev-moderate", 4.5),
+    ("ink", "sev-moderate", 4.5),  # amber takes dark text
     ("on-navy", "sev-minor", 4.5),
     ("on-navy", "sev-unknown", 4.5),
     ("control", "surface", 3),
