@@ -86,6 +86,8 @@ def test_too_many_failures_lock_even_the_right_password(
     locked = _login(client, "em", "wrong-password")
     assert locked.status_code == 429
     assert "accounts/locked_out.html" in [t.name for t in locked.templates]
+    minutes = settings.CONF["IOC_LOGIN_COOLOFF_MINUTES"]
+    assert f"Try again in {minutes} minutes" in locked.content.decode()  # not "0:15:00"
 
     right = _login(client, "em", PASSWORD)
     assert right.status_code == 429
