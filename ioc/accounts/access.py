@@ -60,7 +60,7 @@ def forbidden(request: HttpRequest, message: str = "", *, audit: bool = True) ->
             action=AuditAction.DENIED,
             message=f"{request.method} {request.path}: {message}"[:2000],
         )
-    return render(request, "accounts/forbidden.html", {"message": message}, status=403)
+    return render(request, "web/403.html", {"reason": message}, status=403)
 
 
 def second_factor_gate(request: HttpRequest) -> HttpResponse | None:

@@ -75,7 +75,7 @@ def test_permission_required_page(client: Client, make_user: Any) -> None:
     client.force_login(make_user("leader", roles=[Role.LEADER], scope_all=True))
     response = client.get("/ioc/agencies/1/edit/")
     assert response.status_code == 403
-    assert "accounts/forbidden.html" in [t.name for t in response.templates]
+    assert "web/403.html" in [t.name for t in response.templates]
 
 
 def test_permission_required_decorator(make_user: Any) -> None:
