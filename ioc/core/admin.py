@@ -22,8 +22,8 @@ from ioc.accounts.access import AuditedAdminMixin, ScopedAdminMixin, current_use
 from ioc.accounts.choices import Role
 from ioc.core import services
 from ioc.core.models import AdministrativeUnit, Agency, AuditEntry, Sector, UnitTransition
+from ioc.core.selectors import search_agencies
 from ioc.core.text import fold
-from ioc.core.views_agencies import search_agencies
 
 if TYPE_CHECKING:
     UnitAdminBase = admin.ModelAdmin[AdministrativeUnit]

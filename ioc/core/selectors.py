@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django.core.cache import cache
+from django.db import models
 from django.db.models import F
 
-from ioc.core.models import AdministrativeUnit
+from ioc.core.models import AdministrativeUnit, Agency
+from ioc.core.text import matches
 
 
 def area_root_names() -> str:
@@ -25,3 +27,17 @@ def area_root_names() -> str:
         name = ", ".join(seen[:3])
         cache.set(key, name, 300)
     return name
+
+
+def search_agencies(queryset: models.QuerySet[Agency], query: str) -> models.QuerySet[Agency]:
+    """Agencies whose names or code contain every word of query, ignoring case and
+    diacritics ("so y te" finds "Sở Y tế"). Folding happens in Python, so it works the same
+    on SQLite and PostgreSQL; a province has hundreds of agencies, not millions."""
+    if not query.strip():
+        return queryset
+    ids = [
+        pk
+        for pk, *texts in queryset.values_list("pk", "name", "name_en", "short_name", "code")
+        if matches(query, " ".join(t or "" for t in texts))
+    ]
+    return queryset.filter(pk__in=ids)

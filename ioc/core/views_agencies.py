@@ -12,7 +12,6 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -26,24 +25,9 @@ from ioc.core import services
 from ioc.core.audit import record
 from ioc.core.choices import AgencyKind, AuditAction
 from ioc.core.models import Agency, Sector
-from ioc.core.text import fold
+from ioc.core.selectors import search_agencies
 
 PAGE_SIZE = 50
-
-
-def search_agencies(queryset: models.QuerySet[Agency], query: str) -> models.QuerySet[Agency]:
-    """Agencies whose names or code contain every word of query, ignoring case and
-    diacritics ("so y te" finds "Sở Y tế"). Folding happens in Python, so it works the same
-    on SQLite and PostgreSQL; a province has hundreds of agencies, not millions."""
-    words = fold(query).split()
-    if not words:
-        return queryset
-    ids = [
-        pk
-        for pk, *texts in queryset.values_list("pk", "name", "name_en", "short_name", "code")
-        if all(word in fold(" ".join(t or "" for t in texts)) for word in words)
-    ]
-    return queryset.filter(pk__in=ids)
 
 
 class AgencyFilterForm(forms.Form):
