@@ -152,11 +152,16 @@ class Event(models.Model):
         return self.headline
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        self.headline_folded = fold(self.headline)[:300]
+        self.headline_folded = self.fold_headline(self.headline)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "headline" in update_fields:
             kwargs["update_fields"] = {*update_fields, "headline_folded"}
         super().save(*args, **kwargs)
+
+    @staticmethod
+    def fold_headline(headline: str) -> str:
+        """The searchable form of a headline (also used by queryset updates, which skip save)."""
+        return fold(headline)[:300]
 
     @property
     def category_label(self) -> str:

@@ -72,7 +72,6 @@ from ioc.accounts.scope import can_see
 from ioc.core.audit import diff, record, snapshot
 from ioc.core.choices import AuditAction
 from ioc.core.models import AdministrativeUnit, Agency, Sector
-from ioc.core.text import fold
 from ioc.operations.choices import UNRESOLVED, Certainty, EventStatus, Severity, Urgency
 from ioc.operations.models import Event
 
@@ -240,14 +239,10 @@ def _repeat(dedup_key: str, occurred_at: dt.datetime, latest: dict[str, str]) ->
     Event.objects.filter(pk=existing.pk).update(
         repeat_count=F("repeat_count") + 1,
         occurred_at=max(existing.occurred_at, occurred_at),
-        headline_folded=_fold_headline(latest["headline"]),
+        headline_folded=Event.fold_headline(latest["headline"]),
         **latest,
     )
     return Event.objects.get(pk=existing.pk)
-
-
-def _fold_headline(headline: str) -> str:
-    return fold(headline)[:HEADLINE_MAX]
 
 
 # --- handling --------------------------------------------------------------------------------
