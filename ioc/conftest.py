@@ -182,3 +182,36 @@ def make_user(db: Any) -> Callable[..., Any]:
         return user
 
     return make
+
+
+@pytest.fixture
+def warehouse(settings: Any, tmp_path: Any) -> Any:
+    """A fresh, empty warehouse file for this test (the real DuckDB, through the writer)."""
+    from ioc.warehouse.db import ensure_warehouse
+
+    settings.WAREHOUSE_PATH = tmp_path / "warehouse.duckdb"
+    ensure_warehouse()
+    return settings.WAREHOUSE_PATH
+
+
+@pytest.fixture
+def make_dataset(warehouse: Any, agencies: dict[str, Any]) -> Callable[..., Any]:
+    """make_dataset("kham_benh", [{"name": "ngay", "type": "date", "role": "time"}, ...])."""
+    from ioc.warehouse.schema import parse_schema
+    from ioc.warehouse.services import create_dataset
+
+    def make(
+        slug: str, columns: list[dict[str, Any]], key: list[str] | None = None, **kw: Any
+    ) -> Any:
+        owner = kw.pop("owner", agencies["health"])
+        return create_dataset(
+            actor=None,
+            slug=slug,
+            name=kw.pop("name", slug),
+            schema=parse_schema({"columns": columns, "key": key or []}),
+            sector_id=kw.pop("sector_id", owner.sectors.first().pk),
+            owner_id=owner.pk,
+            **kw,
+        )
+
+    return make

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "ioc.jobs",
     "ioc.warehouse",
     "ioc.operations",
+    "ioc.integrations",
     "ioc.web",
     "ioc.demo",
 ]

@@ -23,6 +23,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -36,7 +37,7 @@ from ioc.core.choices import AuditAction
 if TYPE_CHECKING:
     from ioc.accounts.models import User
 
-V = TypeVar("V", bound=Callable[..., HttpResponse])
+V = TypeVar("V", bound=Callable[..., HttpResponseBase])
 
 
 def current_user(request: HttpRequest) -> User | None:
@@ -108,7 +109,7 @@ def permission_reason(perm: str) -> str:
 def _guard(test: Callable[[User], bool], message: Callable[[], str]) -> Callable[[V], V]:
     def decorator(view: V) -> V:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             user = current_user(request)
             if user is None:
                 return redirect_to_login(request.get_full_path())

@@ -18,6 +18,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "accounts.*",
         "operations.*",
         "jobs.*",
+        "warehouse.*",
+        "integrations.*",
         "auth.view_group",
         # Authenticators: see who has one, delete a lost phone's (never add, change, read keys).
         "otp_totp.view_totpdevice",
@@ -29,6 +31,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "core.view_agency",
         "core.view_sector",
         "operations.view_event",
+        "warehouse.view_dataset",
+        "warehouse.view_indicator",
     },
     Role.OPERATOR: {
         "core.view_administrativeunit",
@@ -36,6 +40,10 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "core.view_sector",
         "operations.view_event",
         "operations.change_event",
+        "warehouse.view_dataset",
+        "warehouse.view_indicator",
+        "integrations.view_connection",
+        "integrations.view_syncrun",
     },
     # Sector officers keep their sector's agencies' details and annotate its events.
     Role.SECTOR_OFFICER: {
@@ -45,6 +53,16 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "core.change_agency",
         "operations.view_event",
         "operations.change_event",
+        # Their sector's data: the catalogue, fixing rejected rows, monthly figures by hand.
+        "warehouse.view_dataset",
+        "warehouse.change_dataset",
+        "warehouse.view_indicator",
+        "warehouse.add_indicator",
+        "warehouse.change_indicator",
+        "integrations.view_connection",
+        "integrations.change_connection",
+        "integrations.view_syncrun",
+        "integrations.add_syncrun",
     },
     Role.DATA_ENGINEER: {
         "core.view_administrativeunit",
@@ -52,6 +70,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "core.view_sector",
         "operations.view_event",
         "jobs.view_jobrun",
+        "warehouse.*",
+        "integrations.*",
     },
     Role.FEEDBACK_HANDLER: {
         "core.view_administrativeunit",

@@ -1,7 +1,7 @@
-"""Access to the warehouse (DuckDB). One writer process; everyone else reads (ADR 0001).
+"""Access to the warehouse (DuckDB). One writer at a time; everyone else reads (ADR 0001).
 
-The integration hub (a later issue) adds the writer queue. Here: opening connections and
-the readiness check.
+Here: creating the file, read-only connections and the readiness check. Writes go through
+:mod:`ioc.warehouse.writer`.
 """
 
 from __future__ import annotations
@@ -12,40 +12,63 @@ from pathlib import Path
 import duckdb
 from django.conf import settings
 
+# What DuckDB raises while another connection holds the file in the other mode: another
+# process (IOException) or this one (ConnectionException, "different configuration").
+BUSY_ERRORS = (duckdb.IOException, duckdb.ConnectionException)
+
 
 def warehouse_path() -> Path:
     return Path(settings.WAREHOUSE_PATH)
 
 
+# The warehouse's own tables; every statement may run again.
+BOOTSTRAP_DDL = """
+CREATE SCHEMA IF NOT EXISTS meta;
+CREATE SCHEMA IF NOT EXISTS data;
+CREATE TABLE IF NOT EXISTS meta.info (key VARCHAR PRIMARY KEY, value VARCHAR);
+INSERT OR IGNORE INTO meta.info VALUES ('created_by', 'ioc');
+CREATE SEQUENCE IF NOT EXISTS meta.quarantine_id;
+CREATE TABLE IF NOT EXISTS meta.quarantine (
+    id BIGINT PRIMARY KEY DEFAULT nextval('meta.quarantine_id'),
+    dataset VARCHAR NOT NULL,
+    connection_id BIGINT,
+    run_id BIGINT,
+    source VARCHAR,
+    row_no BIGINT,
+    reason VARCHAR NOT NULL,
+    raw VARCHAR NOT NULL,
+    quarantined_at TIMESTAMP NOT NULL
+);
+"""
+
+
 def ensure_warehouse() -> Path:
-    """Create the warehouse file if it does not exist yet (done by `ioc migrate`)."""
+    """Create the warehouse file and its own tables if missing (done by `ioc migrate`)."""
     path = warehouse_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        try:
-            con = duckdb.connect(str(path))
-        except duckdb.IOException:
-            # Another process is creating it right now (it holds the writer's lock).
-            return path
-        try:
-            con.execute("CREATE SCHEMA IF NOT EXISTS meta")
-            con.execute(
-                "CREATE TABLE IF NOT EXISTS meta.info (key VARCHAR PRIMARY KEY, value VARCHAR)"
-            )
-            con.execute("INSERT OR REPLACE INTO meta.info VALUES ('created_by', 'ioc')")
-        finally:
-            con.close()
+    try:
+        con = duckdb.connect(str(path))
+    except BUSY_ERRORS:
+        # Another process holds it (the writer, or readers): it exists and is set up.
+        return path
+    try:
+        con.execute(BOOTSTRAP_DDL)
+    finally:
+        con.close()
     return path
 
 
-def read_connection(retries: int = 5) -> duckdb.DuckDBPyConnection:
-    """A read-only connection, retrying briefly while the writer holds the lock."""
+def read_connection(retries: int = 8) -> duckdb.DuckDBPyConnection:
+    """A read-only connection, retrying briefly while the writer holds the file.
+
+    Close it soon (``with read_connection() as con:``): while it is open the writer waits.
+    """
     path = warehouse_path()
-    delay = 0.05
+    delay = 0.02
     for attempt in range(retries):
         try:
             return duckdb.connect(str(path), read_only=True)
-        except duckdb.IOException:
+        except BUSY_ERRORS:
             if attempt == retries - 1:
                 raise
             time.sleep(delay)

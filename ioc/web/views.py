@@ -71,6 +71,24 @@ def quick_links(user: Any) -> list[QuickLink]:
             agencies_url(),
         ),
     ]
+    if user.has_perm("warehouse.view_dataset"):
+        links.insert(
+            1,
+            QuickLink(
+                _("Shared database"),
+                _("Datasets and indicators of every sector: freshness, preview, downloads."),
+                _url("integrations:catalogue", "/ioc/data/"),
+            ),
+        )
+    if user.has_perm("integrations.view_connection"):
+        links.insert(
+            2,
+            QuickLink(
+                _("Data connections"),
+                _("Feeds from agencies' systems, files and sensors, and their health."),
+                _url("integrations:connections", "/ioc/data/connections/"),
+            ),
+        )
     if user.has_role(Role.SYSTEM_ADMIN):
         links.append(
             QuickLink(

@@ -8,6 +8,7 @@
     {{ moment|vn_datetime }}       vi: 14:05 26/11/2026 en: 26 Nov 2026, 14:05
     {{ moment|vn_time }}           14:05
     {{ user|vn_name }}             Trần Thị Vân   (family name first, the Vietnamese order)
+    {{ lag|vn_duration }}          vi: 2 ngày 3 giờ      en: 2 days 3 hours
 
 Separators and patterns come from ioc/formats/<language>/formats.py; aware datetimes are shown
 in the current time zone (TIME_ZONE, Asia/Ho_Chi_Minh by default). The space before ₫ is a
@@ -24,6 +25,7 @@ from typing import Any
 from django import template
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext, ngettext
 
 register = template.Library()
 
@@ -152,3 +154,24 @@ def vn_name(user: Any) -> str:
         return name
     get_username = getattr(user, "get_username", None)
     return str(get_username()) if callable(get_username) else str(user)
+
+
+@register.filter
+def vn_duration(value: Any) -> str:
+    """A timedelta in words, its two largest parts: "2 ngày 3 giờ", "45 phút" (English: "2 days
+    3 hours"). Seconds are dropped; under a minute reads "under a minute"."""
+    if not isinstance(value, dt.timedelta):
+        return ""
+    minutes = int(value.total_seconds() // 60)
+    if minutes < 1:
+        return str(gettext("under a minute"))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    parts = []
+    if days:
+        parts.append(ngettext("%(n)d day", "%(n)d days", days) % {"n": days})
+    if hours:
+        parts.append(ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours})
+    if mins and not days:
+        parts.append(ngettext("%(n)d minute", "%(n)d minutes", mins) % {"n": mins})
+    return " ".join(parts[:2])

@@ -1,0 +1,5 @@
+"""Built-in connectors; importing the package registers them (see ``base`` for the contract)."""
+
+from ioc.integrations.connectors import files
+
+__all__ = ["files"]

@@ -1,0 +1,416 @@
+"""Mapping and validation: source record batches → dataset rows + rejected rows with reasons.
+
+A :class:`Mapping` says, for each dataset column, where its value comes from (a source field,
+or a computed combination of several), how to read it (Vietnamese or English number format,
+date format, a scale factor for unit conversion, a map of values) and which row rules hold
+(ranges, allowed values, comparisons between columns). The administrative-unit column accepts
+names with or without diacritics and prefixes, or codes, and stores the official code.
+
+:class:`Mapper` compiles the mapping once into one DuckDB SQL statement and runs it on each
+Arrow batch (vectorised: no Python loop per row). Every row comes out exactly once, either
+accepted (typed, in the dataset's columns) or rejected with a reason in Vietnamese and
+English and its raw values as JSON. Values from the mapping are bound as parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+import duckdb
+import pyarrow as pa
+from pydantic import BaseModel, ConfigDict, model_validator
+
+from ioc.warehouse.schema import Column, ColumnType, Role, Schema
+
+NumberFormat = Literal["auto", "vi", "en"]
+Compute = Literal["sum", "difference", "product", "ratio", "concat", "coalesce"]
+
+DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d", "%m/%Y", "%Y-%m"]
+TIMESTAMP_FORMATS = [
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d-%m-%Y %H:%M:%S",
+    "%Y/%m/%d %H:%M:%S",
+    *DATE_FORMATS,
+]
+TRUE_WORDS = ["true", "1", "yes", "y", "x", "có", "co", "đúng", "dung", "đạt", "dat"]
+FALSE_WORDS = ["false", "0", "no", "n", "không", "khong", "sai", "không đạt", "khong dat"]
+
+
+class FieldMap(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    column: str
+    source: str | None = None
+    compute: Compute | None = None
+    sources: list[str] = []
+    number_format: NumberFormat = "auto"
+    date_format: str | None = None
+    scale: float | None = None  # unit conversion: value × scale + offset
+    offset: float | None = None
+    values: dict[str, str] = {}  # source text → stored text, applied before reading
+    default: str | None = None
+
+    @model_validator(mode="after")
+    def _one_origin(self) -> FieldMap:
+        if self.compute and not self.sources:
+            raise ValueError(f"{self.column}: compute needs sources")
+        if not self.compute and not self.source and self.default is None:
+            raise ValueError(f"{self.column}: needs a source, a compute or a default")
+        return self
+
+    def inputs(self) -> list[str]:
+        return list(self.sources) if self.compute else [self.source] if self.source else []
+
+
+class RowRule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    column: str
+    min: float | None = None
+    max: float | None = None
+    allowed: list[str] | None = None
+    op: Literal["<", "<=", ">", ">=", "=", "!="] | None = None
+    other: str | None = None  # compare with this column (cross-field rule)
+
+    @model_validator(mode="after")
+    def _complete(self) -> RowRule:
+        if (self.op is None) != (self.other is None):
+            raise ValueError(f"{self.column}: a comparison needs both op and other")
+        return self
+
+
+class Mapping(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    fields: list[FieldMap]
+    rules: list[RowRule] = []
+
+    @classmethod
+    def by_name(cls, schema: Schema, source_fields: Iterable[str]) -> Mapping:
+        """Each column from the source field of the same name or label, ignoring case and
+        diacritics ("Số lượng" feeds so_luong)."""
+        from ioc.core.text import fold
+
+        def key(text: str) -> str:
+            return "".join(ch for ch in fold(text) if ch.isalnum())
+
+        by_key = {key(f): f for f in source_fields}
+        fields = []
+        for col in schema.columns:
+            source = by_key.get(key(col.name)) or (
+                by_key.get(key(col.label)) if col.label else None
+            )
+            if source is None and col.label_en:
+                source = by_key.get(key(col.label_en))
+            # Not found: expect the header the dataset was made from, so a missing field is
+            # reported by the name the source's people know.
+            fields.append(FieldMap(column=col.name, source=source or col.label or col.name))
+        return cls(fields=fields)
+
+
+class MappingError(ValueError):
+    """The mapping does not fit the dataset (bilingual message)."""
+
+
+@dataclass
+class Mapped:
+    accepted: pa.Table  # the dataset's columns + _row
+    rejected: pa.Table  # _row, _reason, _raw (JSON)
+    missing_sources: list[str]
+
+
+UnitLookup = Callable[[list[str]], dict[str, str | None]]
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _is_text(arrow_type: pa.DataType) -> bool:
+    return bool(pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type))
+
+
+class _Params:
+    def __init__(self) -> None:
+        self.values: dict[str, object] = {}
+
+    def __call__(self, value: object) -> str:
+        name = f"p{len(self.values)}"
+        self.values[name] = value
+        return f"${name}"
+
+
+def number_expr(x: str, fmt: NumberFormat) -> str:
+    """SQL reading text ``x`` as a DOUBLE in a Vietnamese or English number format."""
+    vi = f"TRY_CAST(replace(replace({x}, '.', ''), ',', '.') AS DOUBLE)"
+    en = f"TRY_CAST(replace({x}, ',', '') AS DOUBLE)"
+    if fmt == "vi":
+        return vi
+    if fmt == "en":
+        return en
+    # auto: one comma is a decimal comma; dots in groups of three are thousands (1.234,5;
+    # 1.500) except after a lone 0 (0.125); otherwise English (1,234.5; 12.5).
+    return (
+        f"CASE WHEN NOT regexp_matches({x}, '[.,]') THEN TRY_CAST({x} AS DOUBLE)"
+        f" WHEN regexp_full_match({x}, '[-+]?[1-9][0-9]{{0,2}}(\\.[0-9]{{3}})+(,[0-9]+)?')"
+        f" OR regexp_full_match({x}, '[-+]?[0-9]+,[0-9]+') THEN {vi} ELSE {en} END"
+    )
+
+
+class Mapper:
+    """A compiled mapping for one dataset; call :meth:`map` on each batch."""
+
+    def __init__(
+        self,
+        schema: Schema,
+        mapping: Mapping,
+        *,
+        unit_lookup: UnitLookup | None = None,
+        con: duckdb.DuckDBPyConnection | None = None,
+    ) -> None:
+        self.schema = schema
+        self.mapping = mapping
+        self.unit_lookup = unit_lookup
+        self._unit_cache: dict[str, str | None] = {}
+        self.con = con or duckdb.connect(config={"memory_limit": "256MB", "threads": 2})
+        self._check()
+
+    def _check(self) -> None:
+        names = set(self.schema.names)
+        problems = [f.column for f in self.mapping.fields if f.column not in names]
+        problems += [r.column for r in self.mapping.rules if r.column not in names]
+        problems += [r.other for r in self.mapping.rules if r.other and r.other not in names]
+        if problems:
+            raise MappingError(
+                "Ánh xạ nhắc tới cột không có trong bộ dữ liệu / the mapping names columns the"
+                f" dataset does not have: {', '.join(sorted(set(problems)))}"
+            )
+
+    # -- compiling -------------------------------------------------------------------
+
+    def _typed(
+        self, col: Column, fm: FieldMap, source_types: dict[str, pa.DataType], p: _Params
+    ) -> tuple[str, str]:
+        """(raw text expression, typed expression) for one column."""
+        numeric = col.type in (ColumnType.INTEGER, ColumnType.DECIMAL)
+        if fm.compute:
+            parts = [self._text(s, source_types) for s in fm.sources]
+            raw = f"concat_ws(' ', {', '.join(parts)})"
+            if fm.compute in ("concat", "coalesce"):
+                joined = (
+                    f"NULLIF(concat_ws(' ', {', '.join(parts)}), '')"
+                    if fm.compute == "concat"
+                    else f"coalesce({', '.join(parts)})"
+                )
+                return raw, self._cast(joined, col, fm, p)
+            nums = [number_expr(x, fm.number_format) for x in parts]
+            op = {"sum": " + ", "difference": " - ", "product": " * ", "ratio": " / "}[fm.compute]
+            value = "(" + op.join(nums) + ")"
+            if fm.compute == "ratio":
+                value = f"CASE WHEN {nums[1]} = 0 THEN NULL ELSE {value} END"
+            return raw, self._finish_number(value, col, fm, p)
+        raw = "NULL::VARCHAR" if fm.source is None else self._text(fm.source, source_types)
+        if fm.values:
+            cases = " ".join(f"WHEN {p(k)} THEN {p(v)}" for k, v in fm.values.items())
+            raw = f"CASE {raw} {cases} ELSE {raw} END"
+        if fm.default is not None:
+            raw = f"coalesce({raw}, {p(fm.default)})"
+        source_type = source_types.get(fm.source or "")
+        if (
+            source_type is not None
+            and not _is_text(source_type)
+            and not fm.values
+            and (numeric or col.type in (ColumnType.DATE, ColumnType.TIMESTAMP))
+        ):
+            direct = f"TRY_CAST({_q(fm.source or '')} AS {'DOUBLE' if numeric else col.sql_type})"
+            return raw, self._finish_number(direct, col, fm, p) if numeric else direct
+        return raw, self._cast(raw, col, fm, p)
+
+    def _text(self, source: str, source_types: dict[str, pa.DataType]) -> str:
+        t = source_types.get(source)
+        if t is None:
+            return "NULL::VARCHAR"
+        if _is_text(t):
+            return f"NULLIF(trim({_q(source)}), '')"
+        if pa.types.is_struct(t) or pa.types.is_list(t) or pa.types.is_map(t):
+            return f"to_json({_q(source)})::VARCHAR"
+        return f"CAST({_q(source)} AS VARCHAR)"
+
+    def _finish_number(self, value: str, col: Column, fm: FieldMap, p: _Params) -> str:
+        if fm.scale is not None:
+            value = f"({value} * {p(fm.scale)})"
+        if fm.offset is not None:
+            value = f"({value} + {p(fm.offset)})"
+        if col.type == ColumnType.INTEGER:
+            return f"CASE WHEN {value} = round({value}) THEN TRY_CAST({value} AS BIGINT) END"
+        return value
+
+    def _cast(self, x: str, col: Column, fm: FieldMap, p: _Params) -> str:
+        match col.type:
+            case ColumnType.TEXT:
+                return x
+            case ColumnType.INTEGER | ColumnType.DECIMAL:
+                return self._finish_number(number_expr(x, fm.number_format), col, fm, p)
+            case ColumnType.BOOLEAN:
+                low = f"lower({x})"
+                return (
+                    f"CASE WHEN {low} IN (SELECT unnest({p(TRUE_WORDS)}::VARCHAR[])) THEN true"
+                    f" WHEN {low} IN (SELECT unnest({p(FALSE_WORDS)}::VARCHAR[])) THEN false END"
+                )
+            case ColumnType.DATE:
+                formats = [fm.date_format] if fm.date_format else DATE_FORMATS
+                parsed = f"try_strptime({x}, {p(formats)}::VARCHAR[])"
+                return f"coalesce(TRY_CAST({x} AS DATE), {parsed}::DATE)"
+            case ColumnType.TIMESTAMP:
+                formats = [fm.date_format] if fm.date_format else TIMESTAMP_FORMATS
+                parsed = f"try_strptime({x}, {p(formats)}::VARCHAR[])"
+                return f"coalesce(TRY_CAST({x} AS TIMESTAMP), {parsed})"
+        raise AssertionError(col.type)
+
+    def compile(
+        self, source_types: dict[str, pa.DataType]
+    ) -> tuple[str, dict[str, object], list[str]]:
+        p = _Params()
+        by_column = {f.column: f for f in self.mapping.fields}
+        missing = sorted(
+            {s for f in self.mapping.fields for s in f.inputs() if s not in source_types}
+        )
+        selects = ["_row"]
+        reasons: list[str] = []
+        unit_col = self.schema.with_role(Role.UNIT)
+        for i, col in enumerate(self.schema.columns):
+            fm = by_column.get(col.name)
+            if fm is None:
+                raw, typed = "NULL::VARCHAR", f"NULL::{col.sql_type}"
+            else:
+                raw, typed = self._typed(col, fm, source_types, p)
+            if unit_col is not None and col.name == unit_col.name and fm is not None:
+                typed = f"(SELECT code FROM units_map WHERE units_map.raw = {raw})"
+            selects.append(f"{raw} AS r{i}")
+            selects.append(f"{typed} AS {_q(col.name)}")
+            label = col.name
+            if col.type != ColumnType.TEXT or col.role == Role.UNIT:
+                what = {
+                    ColumnType.INTEGER: "không phải số nguyên / is not a whole number",
+                    ColumnType.DECIMAL: "không phải số / is not a number",
+                    ColumnType.BOOLEAN: "không phải có/không / is not yes/no",
+                    ColumnType.DATE: "không phải ngày / is not a date",
+                    ColumnType.TIMESTAMP: "không phải thời điểm / is not a date and time",
+                    ColumnType.TEXT: (
+                        "không khớp đơn vị hành chính nào / matches no administrative unit"
+                    ),
+                }[col.type]
+                reasons.append(
+                    f"CASE WHEN r{i} IS NOT NULL AND {_q(col.name)} IS NULL THEN"
+                    f" {p(label + ': «')} || left(r{i}, 80) || {p('» ' + what)} END"
+                )
+            if col.required:
+                reasons.append(
+                    f"CASE WHEN r{i} IS NULL AND {_q(col.name)} IS NULL THEN"
+                    f" {p(label + ': thiếu giá trị / missing value')} END"
+                )
+        for rule in self.mapping.rules:
+            c = _q(rule.column)
+            if rule.min is not None:
+                reasons.append(
+                    f"CASE WHEN {c} < {p(rule.min)} THEN {p(rule.column + ': ')} || {c}::VARCHAR"
+                    f" || {p(f' nhỏ hơn {rule.min:g} / below {rule.min:g}')} END"
+                )
+            if rule.max is not None:
+                reasons.append(
+                    f"CASE WHEN {c} > {p(rule.max)} THEN {p(rule.column + ': ')} || {c}::VARCHAR"
+                    f" || {p(f' lớn hơn {rule.max:g} / above {rule.max:g}')} END"
+                )
+            if rule.allowed is not None:
+                reasons.append(
+                    f"CASE WHEN {c} IS NOT NULL AND {c}::VARCHAR NOT IN"
+                    f" (SELECT unnest({p(rule.allowed)}::VARCHAR[])) THEN"
+                    f" {p(rule.column + ': «')} || {c}::VARCHAR ||"
+                    f" {p('» không nằm trong danh sách cho phép / is not an allowed value')} END"
+                )
+            if rule.op and rule.other:
+                o = _q(rule.other)
+                text = f"{rule.column} {rule.op} {rule.other}"
+                reasons.append(
+                    f"CASE WHEN NOT ({c} {rule.op} {o}) THEN"
+                    f" {p(f'không thoả {text} / fails {text}')} END"
+                )
+        raws = [f"r{i}" for i in range(len(self.schema.columns))]
+        reasons.insert(
+            0,
+            f"CASE WHEN coalesce({', '.join(raws)}) IS NULL THEN"
+            f" {p('dòng không có giá trị nào / the row has no values')} END",
+        )
+        for name in missing:
+            reasons.append(
+                f"{p(f'thiếu trường nguồn «{name}» / source field «{name}» is missing')}"
+            )
+        reason = f"NULLIF(concat_ws('; ', {', '.join(reasons)}), '')" if reasons else "NULL"
+        sql = (
+            f"CREATE OR REPLACE TEMP TABLE mapped AS SELECT *, {reason} AS _reason"
+            f" FROM (SELECT {', '.join(selects)} FROM raw)"
+        )
+        return sql, p.values, missing
+
+    # -- running ---------------------------------------------------------------------
+
+    def _units(self, batch: pa.Table) -> pa.Table:
+        """The distinct raw unit values of the batch → official codes (looked up once each)."""
+        unit_col = self.schema.with_role(Role.UNIT)
+        fm = next((f for f in self.mapping.fields if unit_col and f.column == unit_col.name), None)
+        raws: list[str] = []
+        if fm is not None and fm.source and fm.source in batch.column_names:
+            values = batch.column(fm.source).cast(pa.string()).unique().to_pylist()
+            raws = [v.strip() for v in values if v is not None and v.strip()]
+            raws = [fm.values.get(v, v) for v in raws]
+        new = [v for v in raws if v not in self._unit_cache]
+        if new:
+            if self.unit_lookup is None:
+                raise MappingError(
+                    "Bộ dữ liệu có cột đơn vị hành chính nhưng không có cách tra mã /"
+                    " the dataset has a unit column but no unit lookup was given"
+                )
+            self._unit_cache.update(self.unit_lookup(new))
+        items = [(k, v) for k, v in self._unit_cache.items() if k in set(raws)]
+        return pa.table(
+            {
+                "raw": pa.array([k for k, _ in items], pa.string()),
+                "code": pa.array([v for _, v in items], pa.string()),
+            }
+        )
+
+    def map(self, batch: pa.Table | pa.RecordBatch, first_row: int) -> Mapped:
+        """Map one batch; its rows are numbered from ``first_row`` (kept as ``_row``)."""
+        table = pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch
+        if "_row" not in table.column_names:  # a replay brings the rows' first numbers
+            rows = pa.array(range(first_row, first_row + table.num_rows), pa.int64())
+            table = table.append_column("_row", rows)
+        source_types = {f.name: f.type for f in table.schema if f.name != "_row"}
+        sql, params, missing = self.compile(source_types)
+        con = self.con
+        con.register("raw", table)
+        con.register("units_map", self._units(table))
+        try:
+            con.execute(sql, params)
+            names = ", ".join(_q(c) for c in self.schema.names)
+            accepted = con.sql(
+                f"SELECT {names}, _row FROM mapped WHERE _reason IS NULL"
+            ).to_arrow_table()
+            keys: dict[str, object] = {}
+            pairs = []
+            for i, name in enumerate(source_types):
+                keys[f"k{i}"] = name
+                pairs.append(f"$k{i}, raw.{_q(name)}")
+            rejected = con.sql(
+                f"SELECT m._row, m._reason, json_object({', '.join(pairs)})::VARCHAR AS _raw"
+                " FROM mapped m JOIN raw USING (_row) WHERE m._reason IS NOT NULL ORDER BY m._row",
+                params=keys,
+            ).to_arrow_table()
+            con.execute("DROP TABLE mapped")
+        finally:
+            con.unregister("raw")
+            con.unregister("units_map")
+        return Mapped(accepted=accepted, rejected=rejected, missing_sources=missing)

@@ -1,0 +1,323 @@
+"""The whole load path on the real warehouse: files in, rows or quarantine out, counts exact."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from ioc.integrations.models import Connection, ConnectionState, RunStatus
+from ioc.integrations.services import (
+    BREAKER_THRESHOLD,
+    IngestError,
+    ingest_file,
+    replay_quarantine,
+    run_connection,
+)
+from ioc.integrations.tests.test_textcodecs import encode
+from ioc.warehouse import quarantine, writer
+from ioc.warehouse.models import Dataset
+from ioc.warehouse.schema import parse_schema
+from ioc.warehouse.services import change_schema, dataset_changed
+
+CSV = (
+    "Ngày;Phường/xã;Số ca khám;Chi phí (triệu đồng);Loại hình\n"
+    "05/01/2026;P. Phú Cường;1.234;12,5;Ngoại trú\n"
+    "06/01/2026;Phu Loi;800;1.500,25;Nội trú\n"
+    "07/01/2026;Xã Không Có;10;1;Nội trú\n"
+    "32/01/2026;Phú Thọ;abc;2;Ngoại trú\n"
+    "08/01/2026;Phú Cường;5\n"
+)
+
+
+def rows(slug: str, order: str = "_row") -> list[tuple]:
+    cols = ", ".join(f'"{c}"' for c in Dataset.objects.get(slug=slug).parsed_schema.names)
+    return writer.execute(f"SELECT {cols} FROM data.{slug} ORDER BY {order}")
+
+
+@pytest.fixture
+def csv_file(tmp_path):
+    path = tmp_path / "kham_benh.csv"
+    path.write_text(CSV, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def created(csv_file, warehouse, agencies, sectors):
+    return ingest_file(
+        csv_file,
+        dataset="kham_benh",
+        create=True,
+        name="Khám bệnh",
+        sector=sectors["health"],
+        owner=agencies["health"],
+    )
+
+
+def test_create_infers_a_vietnamese_schema(created):
+    dataset = Dataset.objects.get(slug="kham_benh")
+    assert [
+        (c.name, c.type.value, c.role.value, c.label) for c in dataset.parsed_schema.columns
+    ] == [
+        ("ngay", "date", "time", "Ngày"),
+        ("phuong_xa", "text", "unit", "Phường/xã"),
+        ("so_ca_kham", "integer", "measure", "Số ca khám"),
+        ("chi_phi_trieu_dong", "decimal", "measure", "Chi phí (triệu đồng)"),
+        ("loai_hinh", "text", "dimension", "Loại hình"),
+    ]
+    assert dataset.versions.count() == 1
+
+
+def test_every_row_is_accepted_or_quarantined(created):
+    assert (created.rows_read, created.rows_accepted, created.rows_rejected) == (6 - 1, 2, 3)
+    assert created.status == RunStatus.SUCCEEDED
+    assert rows("kham_benh") == [
+        (dt.date(2026, 1, 5), "25747", 1234, 12.5, "Ngoại trú"),
+        (dt.date(2026, 1, 6), rows("kham_benh")[1][1], 800, 1500.25, "Nội trú"),
+    ]
+    kept = quarantine.rows("kham_benh")
+    assert len(kept) == 3 == quarantine.count("kham_benh")
+    reasons = sorted(r.reason for r in kept)
+    assert reasons[0].startswith("dòng 6: thiếu cột / line 6: missing columns")
+    assert kept[0].raw["Phường/xã"] == "Xã Không Có"
+    assert Dataset.objects.get(slug="kham_benh").row_count == 2
+
+
+def test_loading_the_same_file_again_changes_nothing(created, csv_file):
+    before = rows("kham_benh")
+    again = ingest_file(csv_file, dataset="kham_benh")
+    assert (again.rows_read, again.rows_accepted, again.rows_rejected) == (5, 2, 3)
+    assert rows("kham_benh") == before
+    assert quarantine.count("kham_benh") == 3
+
+
+def test_a_dedup_key_replaces_rows_and_keeps_the_last_of_a_batch(make_dataset, tmp_path):
+    make_dataset(
+        "gia",
+        [
+            {"name": "ngay", "type": "date", "role": "time"},
+            {"name": "mat_hang", "type": "text", "role": "dimension"},
+            {"name": "gia", "type": "decimal", "role": "measure"},
+        ],
+        key=["ngay", "mat_hang"],
+    )
+    first = tmp_path / "a.csv"
+    first.write_text("ngay,mat_hang,gia\n2026-01-01,gạo,15000\n2026-01-01,thịt,120000\n")
+    second = tmp_path / "b.csv"
+    second.write_text(
+        "ngay,mat_hang,gia\n2026-01-01,gạo,16000\n2026-01-02,gạo,1\n2026-01-02,gạo,17000\n"
+    )
+    ingest_file(first, dataset="gia")
+    run = ingest_file(second, dataset="gia")
+    assert run.rows_accepted == 3
+    assert rows("gia", "ngay, mat_hang") == [
+        (dt.date(2026, 1, 1), "gạo", 16000.0),
+        (dt.date(2026, 1, 1), "thịt", 120000.0),
+        (dt.date(2026, 1, 2), "gạo", 17000.0),
+    ]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "windows-1258", "tcvn3"])
+def test_legacy_encodings_load_the_same_rows(
+    units, warehouse, agencies, sectors, tmp_path, encoding
+):
+    path = tmp_path / f"{encoding}.csv"
+    path.write_bytes(encode(CSV.replace("\n", "\r\n"), encoding))
+    run = ingest_file(
+        path, dataset="kb", create=True, sector=sectors["health"], owner=agencies["health"]
+    )
+    assert f"encoding: {encoding}" in run.log
+    assert (run.rows_read, run.rows_accepted, run.rows_rejected) == (5, 2, 3), run.log
+    assert [r[2:5] for r in rows("kb", "ngay")] == [
+        (1234, 12.5, "Ngoại trú"),
+        (800, 1500.25, "Nội trú"),
+    ]
+    assert Dataset.objects.get(slug="kb").parsed_schema.column("phuong_xa").label == "Phường/xã"
+
+
+def test_json_ndjson_and_parquet(make_dataset, tmp_path):
+    make_dataset(
+        "aqi",
+        [
+            {"name": "tram", "type": "text", "role": "dimension"},
+            {"name": "luc", "type": "timestamp", "role": "time"},
+            {"name": "pm25", "type": "decimal", "role": "measure"},
+        ],
+        key=["tram", "luc"],
+    )
+    records = [
+        {"tram": "TDM-01", "luc": "2026-01-05T08:00:00", "pm25": 35.5},
+        {"tram": "TDM-02", "luc": "2026-01-05T08:00:00", "pm25": "40,1"},
+        {"tram": "TDM-03", "luc": "không rõ", "pm25": 1},
+    ]
+    (tmp_path / "a.json").write_text(json.dumps(records))
+    (tmp_path / "a.ndjson").write_text("\n".join(json.dumps(r) for r in records))
+    pq.write_table(
+        pa.Table.from_pylist([{**r, "pm25": str(r["pm25"])} for r in records]),
+        tmp_path / "a.parquet",
+    )
+    for name in ("a.json", "a.ndjson", "a.parquet"):
+        run = ingest_file(tmp_path / name, dataset="aqi")
+        assert (run.rows_read, run.rows_accepted, run.rows_rejected) == (3, 2, 1), (name, run.error)
+    assert len(rows("aqi")) == 2  # the same records three times: upserted by key
+
+
+def test_invalid_json_fails_the_run_with_a_bilingual_error(make_dataset, tmp_path):
+    make_dataset("x", [{"name": "a", "type": "text"}])
+    bad = tmp_path / "bad.json"
+    bad.write_text('[{"a": 1}, {"a": ')
+    run = ingest_file(bad, dataset="x")
+    assert run.status == RunStatus.FAILED
+    assert "không đọc được tệp 'bad.json'" in run.error.lower()
+    assert "the file 'bad.json' cannot be read" in run.error
+
+
+def test_a_very_long_line_is_a_clear_error_not_a_memory_blow_up(make_dataset, tmp_path):
+    make_dataset("x", [{"name": "a", "type": "text"}, {"name": "b", "type": "text"}])
+    path = tmp_path / "long.csv"
+    with path.open("w") as fh:
+        fh.write("a,b\n1,2\n")
+        fh.write("3," + "x" * (50 * 1024 * 1024) + "\n")
+        fh.write("4,5\n")
+    run = ingest_file(path, dataset="x")
+    assert run.rows_accepted + run.rows_rejected == run.rows_read
+    text = run.error + " ".join(r.reason for r in quarantine.rows("x"))
+    assert "line too long" in text or "cannot be read" in text, text
+
+
+def test_a_source_that_drops_a_column_sends_rows_to_quarantine(created, tmp_path):
+    changed = tmp_path / "changed.csv"
+    changed.write_text("Ngày;Phường/xã;Số ca khám;Loại hình\n09/01/2026;Phú Thọ;3;Nội trú\n")
+    run = ingest_file(changed, dataset="kham_benh")
+    # The dataset's columns are all optional: a missing source field is still a rejection,
+    # because the mapping expects it (a silent NULL would hide a broken source).
+    assert (run.rows_read, run.rows_accepted, run.rows_rejected) == (1, 0, 1)
+    assert "source field missing: Chi phí (triệu đồng)" in run.log
+    assert any(
+        "«Chi phí (triệu đồng)» is missing" in r.reason for r in quarantine.rows("kham_benh")
+    )
+
+
+def test_unknown_dataset_without_create_is_refused(db, warehouse, csv_file):
+    with pytest.raises(IngestError, match="no dataset 'nope' \\(use --create to make it\\)"):
+        ingest_file(csv_file, dataset="nope")
+
+
+def test_schema_migration_adds_a_column_then_loads_it(created, tmp_path):
+    dataset = Dataset.objects.get(slug="kham_benh")
+    data = dataset.parsed_schema.as_json()
+    data["columns"].append({"name": "ghi_chu", "type": "text", "label": "Ghi chú"})
+    changes = change_schema(dataset, parse_schema(data), actor=None)
+    assert [c.describe() for c in changes] == ["add ghi_chu text"]
+    dataset.refresh_from_db()
+    assert dataset.schema_version == 2
+    more = tmp_path / "more.csv"
+    more.write_text(
+        "Ngày;Phường/xã;Số ca khám;Chi phí (triệu đồng);Loại hình;Ghi chú\n"
+        "10/01/2026;Phú Thọ;3;1;Nội trú;cấp cứu\n"
+    )
+    ingest_file(more, dataset="kham_benh")
+    assert rows("kham_benh", "ngay")[-1][-1] == "cấp cứu"
+
+
+def test_dataset_changed_is_announced_with_range_and_units(created, csv_file):
+    seen = []
+
+    def receiver(sender, dataset, time_min, time_max, units, rows, **kw):
+        seen.append((dataset.slug, time_min, time_max, units, rows))
+
+    dataset_changed.connect(receiver)
+    try:
+        ingest_file(csv_file, dataset="kham_benh")
+    finally:
+        dataset_changed.disconnect(receiver)
+    assert seen[0][:3] == ("kham_benh", dt.date(2026, 1, 5), dt.date(2026, 1, 6))
+    assert "25747" in seen[0][3] and seen[0][4] == 2
+
+
+def test_fixing_the_mapping_and_replaying_moves_rows_out_of_quarantine(make_dataset, tmp_path):
+    dataset = make_dataset(
+        "mua",
+        [
+            {"name": "ngay", "type": "date", "role": "time"},
+            {"name": "luong_mua", "type": "decimal", "role": "measure"},
+        ],
+    )
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    (folder / "a.csv").write_text("date,rain_mm\n01-31-2026,12\n02-15-2026,3\n2026-02-02,1\n")
+    conn = Connection.objects.create(
+        name="Trạm mưa",
+        kind="file",
+        dataset=dataset,
+        config={"path": str(folder)},
+        mapping={
+            "fields": [
+                {"column": "ngay", "source": "date"},
+                {"column": "luong_mua", "source": "rain_mm"},
+            ]
+        },
+    )
+    run = run_connection(conn)
+    assert (run.rows_read, run.rows_accepted, run.rows_rejected) == (3, 1, 2)
+    assert (folder / "done" / "a.csv").exists()
+    conn.mapping["fields"][0]["date_format"] = "%m-%d-%Y"
+    conn.save()
+    replay = replay_quarantine(dataset, connection=conn)
+    assert (replay.rows_read, replay.rows_accepted, replay.rows_rejected) == (2, 2, 0)
+    assert quarantine.count("mua") == 0
+    assert sorted(r[0] for r in rows("mua")) == [
+        dt.date(2026, 1, 31),
+        dt.date(2026, 2, 2),
+        dt.date(2026, 2, 15),
+    ]
+
+
+def test_a_failing_source_trips_the_circuit_breaker(make_dataset, tmp_path):
+    dataset = make_dataset("x", [{"name": "a", "type": "text"}])
+    conn = Connection.objects.create(
+        name="hỏng", kind="file", dataset=dataset, config={"path": str(tmp_path / "missing")}
+    )
+    for _ in range(BREAKER_THRESHOLD):
+        run = run_connection(conn)
+        assert run.status == RunStatus.FAILED
+        assert "no such file or folder" in run.error
+    conn.refresh_from_db()
+    assert conn.state == ConnectionState.BROKEN
+    assert conn.failures == BREAKER_THRESHOLD
+
+
+def test_excel_with_a_title_merged_headers_and_two_sheets(warehouse, agencies, sectors, tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for index, (title, month) in enumerate((("Tháng 10", 10), ("Tháng 11", 11))):
+        sheet = book.active if index == 0 else book.create_sheet()
+        sheet.title = title
+        sheet.append([f"BÁO CÁO DÂN SỐ THÁNG {month}/2026"])
+        sheet.merge_cells("A1:D1")
+        sheet.append([])
+        sheet.append(["Đơn vị", "Ngày", "Dân số", None])
+        sheet.append([None, None, "Nam", "Nữ"])
+        sheet.merge_cells("A3:A4")
+        sheet.merge_cells("B3:B4")
+        sheet.merge_cells("C3:D3")
+        sheet.append(["Phường Phú Cường", f"01/{month}/2026", 1200, "1.300"])
+        sheet.append(["Phường Phú Thọ", f"01/{month}/2026", 900, 950])
+    path = tmp_path / "dan_so.xlsx"
+    book.save(path)
+    run = ingest_file(
+        path, dataset="dan_so", create=True, sector=sectors["health"], owner=agencies["health"]
+    )
+    assert (run.rows_read, run.rows_accepted, run.rows_rejected) == (4, 4, 0), run.error
+    schema = Dataset.objects.get(slug="dan_so").parsed_schema
+    assert [(c.name, c.type.value, c.role.value) for c in schema.columns] == [
+        ("don_vi", "text", "unit"),
+        ("ngay", "date", "time"),
+        ("dan_so_nam", "integer", "measure"),
+        ("dan_so_nu", "integer", "measure"),
+    ]
+    assert rows("dan_so", "ngay, don_vi")[0] == ("25747", dt.date(2026, 10, 1), 1200, 1300)

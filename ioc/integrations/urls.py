@@ -1,0 +1,17 @@
+from django.urls import path
+
+from ioc.integrations import views
+
+app_name = "integrations"
+urlpatterns = [
+    path("", views.catalogue, name="catalogue"),
+    path("connections/", views.connection_list, name="connections"),
+    path("connections/<int:pk>/", views.connection_detail, name="connection"),
+    path("connections/<int:pk>/<str:action>/", views.connection_action, name="connection-action"),
+    path("runs/<int:pk>/", views.run_detail, name="run"),
+    path("<slug:slug>/", views.dataset_detail, name="dataset"),
+    path("<slug:slug>/download/<str:fmt>/", views.download, name="download"),
+    path("<slug:slug>/quarantine/", views.quarantine_view, name="quarantine"),
+    path("<slug:slug>/quarantine/replay/", views.replay, name="replay"),
+    path("<slug:slug>/upload/", views.upload, name="upload"),
+]

@@ -1,0 +1,43 @@
+"""Who sees which datasets and which of their rows. Deny by default.
+
+* A dataset is listed for a user when it lies in the user's scope (its sector, its owner
+  agency or the owner's unit; see ``Dataset.scope_paths``), or when it is open data.
+* Its rows are limited by administrative unit when the user's scope names units: only rows
+  whose unit column holds one of the scope's unit codes (the scope includes sub-units, the
+  units they came from and became). A dataset without a unit column then shows no rows.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import Q, QuerySet
+
+from ioc.accounts.scope import scope_for, visible
+from ioc.core.models import AdministrativeUnit
+from ioc.warehouse.models import Dataset
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from ioc.accounts.models import User
+
+
+def visible_datasets(user: User | AnonymousUser | None) -> QuerySet[Dataset]:
+    if user is None or not user.is_authenticated or not user.has_perm("warehouse.view_dataset"):
+        return Dataset.objects.none()
+    mine = visible(user, Dataset.objects.all()).values("pk")
+    return Dataset.objects.filter(Q(pk__in=mine) | Q(is_open=True))
+
+
+def row_units(user: User | AnonymousUser | None) -> frozenset[str] | None:
+    """The unit codes whose rows the user may read; None means every row."""
+    scope = scope_for(user)
+    if scope.everything:
+        return None
+    if scope.units:
+        codes = AdministrativeUnit.objects.filter(id__in=scope.units).values_list("code", flat=True)
+        return frozenset(codes)
+    if scope.empty:
+        return frozenset()
+    return None  # limited by sector or agency only: the dataset's visibility decided

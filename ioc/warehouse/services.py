@@ -1,0 +1,142 @@
+"""Write paths for the catalogue: creating datasets, migrating their schema, and announcing
+that a dataset changed.
+
+The "dataset changed" event
+---------------------------
+After every committed batch, :func:`announce_change` updates the dataset's row count and
+arrival time and sends :data:`dataset_changed` (a Django signal) with the dataset, the time
+range and the units the batch touched. Dashboards drop their caches and refresh rollups on
+it; alert rules and forecasts re-run on it::
+
+    from ioc.warehouse.services import dataset_changed
+
+    @receiver(dataset_changed)
+    def refresh(sender, dataset, time_min, time_max, units, rows, **kwargs): ...
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.dispatch import Signal
+from django.utils import timezone
+
+from ioc.core.audit import record
+from ioc.core.choices import AuditAction
+from ioc.warehouse import writer
+from ioc.warehouse.models import Dataset, DatasetSchemaVersion
+from ioc.warehouse.schema import Change, Schema, SchemaError, plan_changes
+
+if TYPE_CHECKING:
+    from ioc.accounts.models import User
+
+dataset_changed = Signal()
+
+SLUG = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+
+
+def require_permission(actor: User | None, perm: str) -> None:
+    """PermissionDenied unless the actor holds perm; None is the system (CLI, scheduler)."""
+    if actor is not None and not actor.has_perm(perm):
+        raise PermissionDenied(perm)
+
+
+def create_dataset(
+    *,
+    actor: User | None,
+    slug: str,
+    name: str,
+    schema: Schema,
+    sector_id: int,
+    owner_id: int,
+    **fields: Any,
+) -> Dataset:
+    """A new dataset and its warehouse table. ``actor`` None means the system (CLI, demo)."""
+    require_permission(actor, "warehouse.add_dataset")
+    if not SLUG.match(slug):
+        raise SchemaError(
+            f"Tên bảng '{slug}' không hợp lệ: chữ thường không dấu, số và '_' /"
+            f" table name '{slug}' is invalid: lowercase ASCII letters, digits and '_'"
+        )
+    if Dataset.objects.filter(slug=slug).exists():
+        raise SchemaError(f"Bộ dữ liệu '{slug}' đã có / dataset '{slug}' already exists")
+    with transaction.atomic():
+        dataset = Dataset.objects.create(
+            slug=slug,
+            name=name,
+            schema=schema.as_json(),
+            schema_version=1,
+            sector_id=sector_id,
+            owner_id=owner_id,
+            **fields,
+        )
+        DatasetSchemaVersion.objects.create(
+            dataset=dataset,
+            version=1,
+            schema=schema.as_json(),
+            changes=[Change(op="add", column=c).describe() for c in schema.columns],
+            created_by=actor,
+        )
+        record(
+            actor=actor,
+            action=AuditAction.CREATE,
+            obj=dataset,
+            changes={"schema": [None, schema.as_json()]},
+        )
+        writer.create_table(slug, schema)
+    return dataset
+
+
+def change_schema(dataset: Dataset, new: Schema, *, actor: User | None) -> list[Change]:
+    """Migrate the dataset's table to ``new`` (add columns, widen types) as a new version.
+
+    Raises SchemaError, changing nothing, when a step would lose data."""
+    require_permission(actor, "warehouse.change_dataset")
+    old = dataset.parsed_schema
+    changes = plan_changes(old, new)
+    if not changes:
+        return []
+    with transaction.atomic():
+        dataset = Dataset.objects.select_for_update().get(pk=dataset.pk)
+        dataset.schema_version += 1
+        dataset.schema = new.as_json()
+        dataset.save(update_fields=["schema", "schema_version", "updated_at"])
+        DatasetSchemaVersion.objects.create(
+            dataset=dataset,
+            version=dataset.schema_version,
+            schema=new.as_json(),
+            changes=[c.describe() for c in changes],
+            created_by=actor,
+        )
+        record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=dataset,
+            changes={"schema": [old.as_json(), new.as_json()]},
+            message="; ".join(c.describe() for c in changes),
+        )
+        # The warehouse is a different database: altered last, so a failure rolls back the
+        # version row too. ADD COLUMN and widening are safe to repeat.
+        writer.apply_changes(dataset.slug, changes)
+    return changes
+
+
+def announce_change(dataset: Dataset, result: writer.BatchResult) -> None:
+    """After a committed batch: row count, arrival time, and the "dataset changed" signal."""
+    if not result.accepted:
+        return
+    now = timezone.now()
+    rows = writer.count_rows(dataset.slug)
+    Dataset.objects.filter(pk=dataset.pk).update(row_count=rows, last_arrival_at=now)
+    dataset.row_count, dataset.last_arrival_at = rows, now
+    dataset_changed.send(
+        sender=Dataset,
+        dataset=dataset,
+        time_min=result.time_min,
+        time_max=result.time_max,
+        units=frozenset(result.units),
+        rows=result.accepted,
+    )

@@ -1,0 +1,262 @@
+"""The warehouse's one writer (ADR 0001): every write goes through :func:`write_connection`.
+
+Writers queue on a lock (a thread lock inside the process, an ``flock`` on
+``<warehouse>.lock`` across processes), open the file, write one batch in one transaction
+and close it, so readers find the file free between batches.
+
+A batch (:func:`write_batch`) is atomic: the accepted rows (upserted by the dataset's dedup
+key), the rejected rows (into ``meta.quarantine`` with their reason and raw values) and the
+quarantine rows a replay fixed are committed together or not at all. A ``kill -9`` in the
+middle of a load therefore leaves whole batches; re-running the load replaces the same
+keys, so nothing is lost and nothing is doubled.
+
+Datasets without a dedup key are keyed by where each row came from: ``(_source, _row)``,
+the source's identity (a file's checksum, a connection's batch) and the row's number in it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from ioc.warehouse.db import BOOTSTRAP_DDL, BUSY_ERRORS, warehouse_path
+from ioc.warehouse.schema import Change, Role, Schema
+
+
+class WarehouseBusy(RuntimeError):
+    """The writer's lock was not free within the timeout."""
+
+
+_thread_lock = threading.RLock()
+_local = threading.local()
+
+WRITER_MEMORY_LIMIT = "512MB"
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+@contextmanager
+def write_connection(timeout: float = 60.0) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The write connection, held for the duration of the ``with`` block. Re-entrant."""
+    existing: duckdb.DuckDBPyConnection | None = getattr(_local, "connection", None)
+    if existing is not None:
+        yield existing
+        return
+    deadline = time.monotonic() + timeout
+    if not _thread_lock.acquire(timeout=timeout):
+        raise WarehouseBusy("warehouse writer busy")
+    try:
+        path = warehouse_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(Path(f"{path}.lock"), "a") as lock_file:
+            _flock(lock_file.fileno(), deadline)
+            con = _open(path, deadline)
+            _local.connection = con
+            try:
+                yield con
+            finally:
+                _local.connection = None
+                con.close()
+                fcntl.flock(lock_file.fileno(), fcntl.LOCK_UN)
+    finally:
+        _thread_lock.release()
+
+
+def _flock(fd: int, deadline: float) -> None:
+    delay = 0.005
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                raise WarehouseBusy("warehouse writer busy (another process)") from None
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
+
+
+def _open(path: Path, deadline: float) -> duckdb.DuckDBPyConnection:
+    """Open read-write; a reader still holding the file (it closes soon) means wait."""
+    delay = 0.005
+    while True:
+        try:
+            con = duckdb.connect(
+                str(path), config={"memory_limit": WRITER_MEMORY_LIMIT, "threads": 2}
+            )
+        except BUSY_ERRORS:
+            if time.monotonic() > deadline:
+                raise WarehouseBusy("warehouse file held by readers") from None
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
+            continue
+        con.execute(BOOTSTRAP_DDL)
+        return con
+
+
+# Table definition ----------------------------------------------------------------------
+
+
+def create_table(slug: str, schema: Schema) -> None:
+    columns = [f"{_quote(c.name)} {c.sql_type}" for c in schema.columns]
+    columns += ["_run BIGINT", "_source VARCHAR", "_row BIGINT", "_loaded_at TIMESTAMP"]
+    with write_connection() as con:
+        con.execute(f"CREATE TABLE IF NOT EXISTS data.{_quote(slug)} ({', '.join(columns)})")
+
+
+def apply_changes(slug: str, changes: list[Change]) -> None:
+    """Add columns and widen types, in one transaction."""
+    table = f"data.{_quote(slug)}"
+    with write_connection() as con:
+        con.begin()
+        for change in changes:
+            column = change.column
+            if change.op == "add":
+                con.execute(
+                    f"ALTER TABLE {table} ADD COLUMN {_quote(column.name)} {column.sql_type}"
+                )
+            elif change.op == "widen":
+                con.execute(
+                    f"ALTER TABLE {table} ALTER {_quote(column.name)} TYPE {column.sql_type}"
+                )
+        con.commit()
+
+
+def drop_table(slug: str) -> None:
+    with write_connection() as con:
+        con.execute(f"DROP TABLE IF EXISTS data.{_quote(slug)}")
+        con.execute("DELETE FROM meta.quarantine WHERE dataset = ?", [slug])
+
+
+# Loading ----------------------------------------------------------------------------------
+
+
+@dataclass
+class BatchResult:
+    accepted: int = 0
+    rejected: int = 0
+    replaced: int = 0  # existing rows overwritten by the same key
+    time_min: dt.date | dt.datetime | None = None
+    time_max: dt.date | dt.datetime | None = None
+    units: set[str] = field(default_factory=set)
+
+
+def write_batch(
+    slug: str,
+    schema: Schema,
+    accepted: pa.Table,
+    rejected: pa.Table | None = None,
+    *,
+    run_id: int | None = None,
+    connection_id: int | None = None,
+    source: str = "",
+    replayed: list[int] | None = None,
+    reset_source: bool = False,
+) -> BatchResult:
+    """Upsert ``accepted`` (the schema's columns plus ``_row``) and keep ``rejected``
+    (``_row``, ``_reason``, ``_raw``) in quarantine, atomically; drop the quarantine rows
+    ``replayed`` (their ids) in the same transaction.
+
+    ``reset_source`` (the first batch of a source read again from its start) first drops
+    the quarantine rows of the same source, so a re-run keeps one copy of each rejected
+    row, as it keeps one copy of each accepted one."""
+    table = f"data.{_quote(slug)}"
+    names = schema.names
+    key = schema.key or ["_source", "_row"]
+    result = BatchResult(accepted=accepted.num_rows)
+    with write_connection() as con:
+        con.begin()
+        try:
+            if reset_source and source:
+                con.execute(
+                    "DELETE FROM meta.quarantine WHERE dataset = ? AND source = ?", [slug, source]
+                )
+            if accepted.num_rows:
+                con.register("incoming", accepted)
+                select = ", ".join(_quote(n) for n in names)
+                partition = ", ".join(_quote(k) for k in key)
+                con.execute(
+                    "CREATE OR REPLACE TEMP TABLE batch AS"
+                    f" SELECT {select}, ?::VARCHAR AS _source, _row FROM incoming"
+                    f" QUALIFY row_number() OVER (PARTITION BY {partition} ORDER BY _row DESC) = 1",
+                    [source],
+                )
+                con.unregister("incoming")
+                has_rows = con.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchone()
+                if has_rows and has_rows[0]:
+                    match = " AND ".join(
+                        f"t.{_quote(k)} IS NOT DISTINCT FROM b.{_quote(k)}" for k in key
+                    )
+                    deleted = con.execute(
+                        f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM batch b WHERE {match})"
+                    ).fetchone()
+                    result.replaced = int(deleted[0]) if deleted else 0
+                con.execute(
+                    f"INSERT INTO {table} ({select}, _run, _source, _row, _loaded_at)"
+                    f" SELECT {select}, ?, _source, _row, now()::TIMESTAMP FROM batch",
+                    [run_id],
+                )
+                _summarise(con, schema, result)
+                con.execute("DROP TABLE batch")
+            if rejected is not None and rejected.num_rows:
+                result.rejected = rejected.num_rows
+                con.register("rejects", rejected)
+                con.execute(
+                    "INSERT INTO meta.quarantine"
+                    " (dataset, connection_id, run_id, source, row_no, reason, raw, quarantined_at)"
+                    " SELECT ?, ?, ?, ?, _row, _reason, _raw, now()::TIMESTAMP FROM rejects",
+                    [slug, connection_id, run_id, source],
+                )
+                con.unregister("rejects")
+            if replayed:
+                con.execute(
+                    "DELETE FROM meta.quarantine WHERE dataset = ? AND id IN"
+                    " (SELECT unnest(?::BIGINT[]))",
+                    [slug, replayed],
+                )
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+    return result
+
+
+def _summarise(con: duckdb.DuckDBPyConnection, schema: Schema, result: BatchResult) -> None:
+    """The batch's time range and units, for the "dataset changed" event."""
+    time_col = schema.with_role(Role.TIME)
+    if time_col is not None:
+        row = con.execute(
+            f"SELECT min({_quote(time_col.name)}), max({_quote(time_col.name)}) FROM batch"
+        ).fetchone()
+        if row:
+            result.time_min, result.time_max = row[0], row[1]
+    unit_col = schema.with_role(Role.UNIT)
+    if unit_col is not None:
+        rows = con.execute(
+            f"SELECT DISTINCT {_quote(unit_col.name)} FROM batch"
+            f" WHERE {_quote(unit_col.name)} IS NOT NULL LIMIT 10001"
+        ).fetchall()
+        result.units = {str(r[0]) for r in rows}
+
+
+def count_rows(slug: str) -> int:
+    with write_connection() as con:
+        row = con.execute(f"SELECT count(*) FROM data.{_quote(slug)}").fetchone()
+    return int(row[0]) if row else 0
+
+
+def execute(sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+    """Run one statement on the write connection (maintenance, tests)."""
+    with write_connection() as con:
+        return con.execute(sql, params or []).fetchall()
