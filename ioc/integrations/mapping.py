@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 import duckdb
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from ioc.warehouse.schema import Column, ColumnType, Role, Schema
@@ -27,14 +29,32 @@ from ioc.warehouse.schema import Column, ColumnType, Role, Schema
 NumberFormat = Literal["auto", "vi", "en"]
 Compute = Literal["sum", "difference", "product", "ratio", "concat", "coalesce"]
 
-DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d", "%m/%Y", "%Y-%m"]
-TIMESTAMP_FORMATS = [
-    "%d/%m/%Y %H:%M:%S",
-    "%d/%m/%Y %H:%M",
-    "%d-%m-%Y %H:%M:%S",
-    "%Y/%m/%d %H:%M:%S",
-    *DATE_FORMATS,
-]
+# Day before month, as Vietnam writes dates; formats are tried by the separator the value
+# uses (a failed strptime is costly, so each value meets only the formats that can fit).
+DATE_FORMATS_BY_SEPARATOR = {
+    "/": ["%d/%m/%Y", "%Y/%m/%d", "%m/%Y"],
+    ".": ["%d.%m.%Y", "%Y.%m.%d"],
+    "-": ["%Y-%m-%d", "%d-%m-%Y", "%Y-%m"],
+}
+TIME_SUFFIXES = [" %H:%M:%S", " %H:%M", "T%H:%M:%S", ""]
+DATE_FORMATS = [f for group in DATE_FORMATS_BY_SEPARATOR.values() for f in group]
+
+
+def date_expr(x: str, p: Callable[[object], str], *, with_time: bool) -> str:
+    """SQL reading text ``x`` as a date (or a timestamp) in the usual Vietnamese and ISO forms."""
+    cases = []
+    for separator, formats in DATE_FORMATS_BY_SEPARATOR.items():
+        if with_time:
+            formats = [f + t for f in formats for t in TIME_SUFFIXES if "%d" in f or not t]
+        cases.append(
+            f"WHEN contains({x}, {p(separator)}) THEN try_strptime({x}, {p(formats)}::VARCHAR[])"
+        )
+    value = f"CASE {' '.join(cases)} END"
+    if with_time:  # ISO 8601 with a zone or fractions: DuckDB's own reading
+        return f"coalesce({value}, TRY_CAST({x} AS TIMESTAMP))"
+    return f"{value}::DATE"
+
+
 TRUE_WORDS = ["true", "1", "yes", "y", "x", "có", "co", "đúng", "dung", "đạt", "dat"]
 FALSE_WORDS = ["false", "0", "no", "n", "không", "khong", "sai", "không đạt", "khong dat"]
 
@@ -122,6 +142,14 @@ class Mapped:
     missing_sources: list[str]
 
 
+EMPTY_REJECTS = pa.table(
+    {
+        "_row": pa.array([], pa.int64()),
+        "_reason": pa.array([], pa.string()),
+        "_raw": pa.array([], pa.string()),
+    }
+)
+
 UnitLookup = Callable[[list[str]], dict[str, str | None]]
 
 
@@ -154,7 +182,7 @@ def number_expr(x: str, fmt: NumberFormat) -> str:
     # auto: one comma is a decimal comma; dots in groups of three are thousands (1.234,5;
     # 1.500) except after a lone 0 (0.125); otherwise English (1,234.5; 12.5).
     return (
-        f"CASE WHEN NOT regexp_matches({x}, '[.,]') THEN TRY_CAST({x} AS DOUBLE)"
+        f"CASE WHEN NOT (contains({x}, '.') OR contains({x}, ',')) THEN TRY_CAST({x} AS DOUBLE)"
         f" WHEN regexp_full_match({x}, '[-+]?[1-9][0-9]{{0,2}}(\\.[0-9]{{3}})+(,[0-9]+)?')"
         f" OR regexp_full_match({x}, '[-+]?[0-9]+,[0-9]+') THEN {vi} ELSE {en} END"
     )
@@ -192,9 +220,16 @@ class Mapper:
     # -- compiling -------------------------------------------------------------------
 
     def _typed(
-        self, col: Column, fm: FieldMap, source_types: dict[str, pa.DataType], p: _Params
+        self,
+        col: Column,
+        fm: FieldMap,
+        source_types: dict[str, pa.DataType],
+        p: _Params,
+        alias: str,
     ) -> tuple[str, str]:
-        """(raw text expression, typed expression) for one column."""
+        """(raw text expression over the source, typed expression over the source or over
+        ``alias``, the raw text's name in the next layer). Integers come out as DOUBLE here;
+        the last layer checks they are whole."""
         numeric = col.type in (ColumnType.INTEGER, ColumnType.DECIMAL)
         if fm.compute:
             parts = [self._text(s, source_types) for s in fm.sources]
@@ -227,7 +262,7 @@ class Mapper:
         ):
             direct = f"TRY_CAST({_q(fm.source or '')} AS {'DOUBLE' if numeric else col.sql_type})"
             return raw, self._finish_number(direct, col, fm, p) if numeric else direct
-        return raw, self._cast(raw, col, fm, p)
+        return raw, self._cast(alias, col, fm, p)
 
     def _text(self, source: str, source_types: dict[str, pa.DataType]) -> str:
         t = source_types.get(source)
@@ -244,8 +279,6 @@ class Mapper:
             value = f"({value} * {p(fm.scale)})"
         if fm.offset is not None:
             value = f"({value} + {p(fm.offset)})"
-        if col.type == ColumnType.INTEGER:
-            return f"CASE WHEN {value} = round({value}) THEN TRY_CAST({value} AS BIGINT) END"
         return value
 
     def _cast(self, x: str, col: Column, fm: FieldMap, p: _Params) -> str:
@@ -261,36 +294,40 @@ class Mapper:
                     f" WHEN {low} IN (SELECT unnest({p(FALSE_WORDS)}::VARCHAR[])) THEN false END"
                 )
             case ColumnType.DATE:
-                formats = [fm.date_format] if fm.date_format else DATE_FORMATS
-                parsed = f"try_strptime({x}, {p(formats)}::VARCHAR[])"
-                return f"coalesce(TRY_CAST({x} AS DATE), {parsed}::DATE)"
+                if fm.date_format:
+                    return f"try_strptime({x}, {p(fm.date_format)})::DATE"
+                return date_expr(x, p, with_time=False)
             case ColumnType.TIMESTAMP:
-                formats = [fm.date_format] if fm.date_format else TIMESTAMP_FORMATS
-                parsed = f"try_strptime({x}, {p(formats)}::VARCHAR[])"
-                return f"coalesce(TRY_CAST({x} AS TIMESTAMP), {parsed})"
+                if fm.date_format:
+                    return f"try_strptime({x}, {p(fm.date_format)})"
+                return date_expr(x, p, with_time=True)
         raise AssertionError(col.type)
 
     def compile(
         self, source_types: dict[str, pa.DataType]
     ) -> tuple[str, dict[str, object], list[str]]:
+        """One SELECT over ``raw`` (and ``units_map``) giving the dataset's columns, ``_row``
+        and ``_reason`` (NULL when the row is accepted). Layers, so each value is computed
+        once: the source's text → typed values → whole-number check → reasons."""
         p = _Params()
         by_column = {f.column: f for f in self.mapping.fields}
         missing = sorted(
             {s for f in self.mapping.fields for s in f.inputs() if s not in source_types}
         )
-        selects = ["_row"]
+        raws: list[str] = []
+        typed: list[str] = []
         reasons: list[str] = []
         unit_col = self.schema.with_role(Role.UNIT)
         for i, col in enumerate(self.schema.columns):
             fm = by_column.get(col.name)
             if fm is None:
-                raw, typed = "NULL::VARCHAR", f"NULL::{col.sql_type}"
+                raw, value = "NULL::VARCHAR", f"NULL::{col.sql_type}"
             else:
-                raw, typed = self._typed(col, fm, source_types, p)
+                raw, value = self._typed(col, fm, source_types, p, f"r{i}")
             if unit_col is not None and col.name == unit_col.name and fm is not None:
-                typed = f"(SELECT code FROM units_map WHERE units_map.raw = {raw})"
-            selects.append(f"{raw} AS r{i}")
-            selects.append(f"{typed} AS {_q(col.name)}")
+                value = f"(SELECT code FROM units_map WHERE units_map.raw = r{i})"
+            raws.append(f"{raw} AS r{i}")
+            typed.append(f"{value} AS {_q(col.name)}")
             label = col.name
             if col.type != ColumnType.TEXT or col.role == Role.UNIT:
                 what = {
@@ -338,20 +375,30 @@ class Mapper:
                     f"CASE WHEN NOT ({c} {rule.op} {o}) THEN"
                     f" {p(f'không thoả {text} / fails {text}')} END"
                 )
-        raws = [f"r{i}" for i in range(len(self.schema.columns))]
+        all_raw = ", ".join(f"r{i}" for i in range(len(self.schema.columns)))
         reasons.insert(
             0,
-            f"CASE WHEN coalesce({', '.join(raws)}) IS NULL THEN"
+            f"CASE WHEN coalesce({all_raw}) IS NULL THEN"
             f" {p('dòng không có giá trị nào / the row has no values')} END",
         )
         for name in missing:
             reasons.append(
                 f"{p(f'thiếu trường nguồn «{name}» / source field «{name}» is missing')}"
             )
-        reason = f"NULLIF(concat_ws('; ', {', '.join(reasons)}), '')" if reasons else "NULL"
+        whole = [
+            f"CASE WHEN {_q(c.name)} = round({_q(c.name)}) THEN {_q(c.name)}::BIGINT END"
+            f" AS {_q(c.name)}"
+            for c in self.schema.columns
+            if c.type == ColumnType.INTEGER
+        ]
+        replace = f" REPLACE ({', '.join(whole)})" if whole else ""
+        raw_names = [f"r{i}" for i in range(len(raws))]
+        names = ", ".join(_q(c) for c in self.schema.names)
         sql = (
-            f"CREATE OR REPLACE TEMP TABLE mapped AS SELECT *, {reason} AS _reason"
-            f" FROM (SELECT {', '.join(selects)} FROM raw)"
+            f"SELECT {names}, _row, NULLIF(concat_ws('; ', {', '.join(reasons)}), '') AS _reason"
+            f" FROM (SELECT *{replace} FROM (SELECT _row, {', '.join(raw_names + typed)}"
+            f" FROM (SELECT _row, {', '.join(raws)}{', ' if source_types else ''}"
+            f"{', '.join(_q(n) for n in source_types)} FROM raw)))"
         )
         return sql, p.values, missing
 
@@ -386,7 +433,7 @@ class Mapper:
         """Map one batch; its rows are numbered from ``first_row`` (kept as ``_row``)."""
         table = pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch
         if "_row" not in table.column_names:  # a replay brings the rows' first numbers
-            rows = pa.array(range(first_row, first_row + table.num_rows), pa.int64())
+            rows = pa.array(np.arange(first_row, first_row + table.num_rows, dtype=np.int64))
             table = table.append_column("_row", rows)
         source_types = {f.name: f.type for f in table.schema if f.name != "_row"}
         sql, params, missing = self.compile(source_types)
@@ -394,22 +441,24 @@ class Mapper:
         con.register("raw", table)
         con.register("units_map", self._units(table))
         try:
-            con.execute(sql, params)
-            names = ", ".join(_q(c) for c in self.schema.names)
-            accepted = con.sql(
-                f"SELECT {names}, _row FROM mapped WHERE _reason IS NULL"
-            ).to_arrow_table()
-            keys: dict[str, object] = {}
-            pairs = []
-            for i, name in enumerate(source_types):
-                keys[f"k{i}"] = name
-                pairs.append(f"$k{i}, raw.{_q(name)}")
-            rejected = con.sql(
-                f"SELECT m._row, m._reason, json_object({', '.join(pairs)})::VARCHAR AS _raw"
-                " FROM mapped m JOIN raw USING (_row) WHERE m._reason IS NOT NULL ORDER BY m._row",
-                params=keys,
-            ).to_arrow_table()
-            con.execute("DROP TABLE mapped")
+            mapped = con.sql(sql, params=params).to_arrow_table()
+            bad = pc.is_valid(mapped.column("_reason"))
+            accepted = mapped.filter(pc.invert(bad)).drop_columns(["_reason"])
+            rejected = EMPTY_REJECTS
+            if pc.any(bad).as_py():
+                reasons = mapped.filter(bad).select(["_row", "_reason"])
+                con.register("reasons", reasons)
+                keys: dict[str, object] = {}
+                pairs = []
+                for i, name in enumerate(source_types):
+                    keys[f"k{i}"] = name
+                    pairs.append(f"$k{i}, raw.{_q(name)}")
+                rejected = con.sql(
+                    f"SELECT m._row, m._reason, json_object({', '.join(pairs)})::VARCHAR AS _raw"
+                    " FROM reasons m JOIN raw USING (_row) ORDER BY m._row",
+                    params=keys,
+                ).to_arrow_table()
+                con.unregister("reasons")
         finally:
             con.unregister("raw")
             con.unregister("units_map")

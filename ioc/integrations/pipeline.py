@@ -68,6 +68,108 @@ def _reject_table(rejects: list[Reject]) -> pa.Table:
     )
 
 
+# Mapped batches are written together up to this many rows: fewer, larger transactions
+# (the writer opens the file, commits and closes it once per write).
+WRITE_ROWS = 1_000_000
+
+
+class _Loader:
+    """One load's state: the current source, row numbering, rows waiting to be written."""
+
+    def __init__(
+        self,
+        dataset: Dataset,
+        state: ReadState,
+        run: SyncRun,
+        counts: Counts,
+        progress: Progress | None,
+        replay: bool,
+    ) -> None:
+        self.dataset, self.schema = dataset, dataset.parsed_schema
+        self.state, self.run, self.counts, self.progress = state, run, counts, progress
+        self.replay = replay
+        self.source, self.next_row, self.fresh = "", 1, False
+        self.seen: set[str] = set()  # sources whose old quarantine rows were dropped
+        self.accepted: list[pa.Table] = []
+        self.rejected: list[pa.Table] = []
+        self.ids: list[int] = []
+        self.waiting = 0
+
+    def start_source(self, source: str) -> None:
+        self.flush()
+        self.drain_rejects()
+        self.source, self.next_row = source, 1
+        # A source never loaded before has no rows to replace: its batches skip the search.
+        self.fresh = not self.replay and not writer.source_exists(self.dataset.slug, source)
+
+    def add(self, accepted: pa.Table, rejected: pa.Table, ids: list[int] | None) -> None:
+        self.accepted.append(accepted)
+        if rejected.num_rows:
+            self.rejected.append(rejected)
+        self.ids.extend(ids or [])
+        self.waiting += accepted.num_rows + rejected.num_rows
+        if self.waiting >= WRITE_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.accepted and not self.rejected:
+            return
+        accepted = (
+            pa.concat_tables(self.accepted, promote_options="default") if self.accepted else NO_ROWS
+        )
+        rejected = pa.concat_tables(self.rejected) if self.rejected else None
+        self.write(accepted, rejected, self.source, self.ids or None, self.fresh)
+        self.accepted, self.rejected, self.ids, self.waiting = [], [], [], 0
+
+    def write(
+        self,
+        accepted: pa.Table,
+        rejected: pa.Table | None,
+        source: str,
+        ids: list[int] | None,
+        fresh: bool,
+    ) -> None:
+        reset = not self.replay and source not in self.seen
+        self.seen.add(source)
+        result = writer.write_batch(
+            self.dataset.slug,
+            self.schema,
+            accepted,
+            rejected,
+            run_id=self.run.pk,
+            connection_id=self.run.connection_id,
+            source=source,
+            replayed=ids,
+            reset_source=reset,
+            fresh_source=fresh,
+        )
+        announce_change(self.dataset, result)
+        counts, run = self.counts, self.run
+        counts.accepted += result.accepted
+        counts.rejected += result.rejected
+        run.rows_read, run.rows_accepted, run.rows_rejected = (
+            counts.read,
+            counts.accepted,
+            counts.rejected,
+        )
+        run.bytes_read = self.state.bytes_read
+        run.save(update_fields=["rows_read", "rows_accepted", "rows_rejected", "bytes_read"])
+        if self.progress:
+            self.progress(counts.read, self.state.bytes_read)
+
+    def drain_rejects(self) -> None:
+        """Records the connector could not read (broken lines), by the source they came from."""
+        if not self.state.rejects:
+            return
+        by_source: dict[str, list[Reject]] = {}
+        for reject in self.state.rejects:
+            by_source.setdefault(reject.source or self.source, []).append(reject)
+        self.state.rejects.clear()
+        for source, items in by_source.items():
+            self.counts.read += len(items)
+            self.write(NO_ROWS, _reject_table(items), source, None, False)
+
+
 def load(
     dataset: Dataset,
     mapping: Mapping,
@@ -81,74 +183,32 @@ def load(
 ) -> Counts:
     """Map and write every batch; update ``run`` as it goes. Raises what the source raises
     (the caller records the failure); batches already committed stay."""
-    schema = dataset.parsed_schema
-    mapper = Mapper(schema, mapping, unit_lookup=lookup_units)
-    counts = counts if counts is not None else Counts()
-    source, next_row = "", 1
+    loader = _Loader(
+        dataset,
+        state,
+        run,
+        counts if counts is not None else Counts(),
+        progress,
+        replay=replayed is not None,
+    )
+    mapper = Mapper(loader.schema, mapping, unit_lookup=lookup_units)
     warned: set[str] = set()
-
-    fresh: set[str] = set()  # sources whose old quarantine rows were dropped
-
-    def write(
-        accepted: pa.Table, rejected: pa.Table, source_id: str, ids: list[int] | None
-    ) -> None:
-        reset = replayed is None and source_id not in fresh
-        fresh.add(source_id)
-        result = writer.write_batch(
-            dataset.slug,
-            schema,
-            accepted,
-            rejected,
-            run_id=run.pk,
-            connection_id=run.connection_id,
-            source=source_id,
-            replayed=ids,
-            reset_source=reset,
-        )
-        announce_change(dataset, result)
-        counts.accepted += result.accepted
-        counts.rejected += result.rejected
-        run.rows_read, run.rows_accepted, run.rows_rejected = (
-            counts.read,
-            counts.accepted,
-            counts.rejected,
-        )
-        run.bytes_read = state.bytes_read
-        run.save(update_fields=["rows_read", "rows_accepted", "rows_rejected", "bytes_read"])
-        if progress:
-            progress(counts.read, state.bytes_read)
-
-    def drain_rejects() -> None:
-        if not state.rejects:
-            return
-        by_source: dict[str, list[Reject]] = {}
-        for reject in state.rejects:
-            by_source.setdefault(reject.source or source, []).append(reject)
-        state.rejects.clear()
-        for source_id, items in by_source.items():
-            counts.read += len(items)
-            write(NO_ROWS, _reject_table(items), source_id, None)
-
     for batch in batches:
-        source_id = state.source_id or f"run:{run.pk}"
-        if source_id != source:
-            drain_rejects()
-            source, next_row = source_id, 1
-        mapped = mapper.map(batch, next_row)
+        source = state.source_id or f"run:{run.pk}"
+        if source != loader.source:
+            loader.start_source(source)
+        mapped = mapper.map(batch, loader.next_row)
         for name in mapped.missing_sources:
             if name not in warned:
                 warned.add(name)
                 state.log.append(f"source field missing: {name}")
-        next_row += batch.num_rows
-        counts.read += batch.num_rows
-        ids = (
-            replayed(pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch)
-            if replayed
-            else None
-        )
-        write(mapped.accepted, mapped.rejected, source_id, ids)
-    drain_rejects()
-    return counts
+        loader.next_row += batch.num_rows
+        loader.counts.read += batch.num_rows
+        table = pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch
+        loader.add(mapped.accepted, mapped.rejected, replayed(table) if replayed else None)
+    loader.flush()
+    loader.drain_rejects()
+    return loader.counts
 
 
 def finish(run: SyncRun, counts: Counts, state: ReadState, error: str = "") -> SyncRun:

@@ -129,7 +129,7 @@ def announce_change(dataset: Dataset, result: writer.BatchResult) -> None:
     if not result.accepted:
         return
     now = timezone.now()
-    rows = writer.count_rows(dataset.slug)
+    rows = result.total_rows
     Dataset.objects.filter(pk=dataset.pk).update(row_count=rows, last_arrival_at=now)
     dataset.row_count, dataset.last_arrival_at = rows, now
     dataset_changed.send(

@@ -28,6 +28,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ioc.warehouse.db import BOOTSTRAP_DDL, BUSY_ERRORS, warehouse_path
 from ioc.warehouse.schema import Change, Role, Schema
@@ -38,6 +39,7 @@ class WarehouseBusy(RuntimeError):
 
 
 _thread_lock = threading.RLock()
+_bootstrapped: set[str] = set()  # warehouse files whose own tables this process checked
 _local = threading.local()
 
 WRITER_MEMORY_LIMIT = "512MB"
@@ -101,7 +103,9 @@ def _open(path: Path, deadline: float) -> duckdb.DuckDBPyConnection:
             time.sleep(delay)
             delay = min(delay * 2, 0.2)
             continue
-        con.execute(BOOTSTRAP_DDL)
+        if str(path) not in _bootstrapped:
+            con.execute(BOOTSTRAP_DDL)
+            _bootstrapped.add(str(path))
         return con
 
 
@@ -150,6 +154,7 @@ class BatchResult:
     time_min: dt.date | dt.datetime | None = None
     time_max: dt.date | dt.datetime | None = None
     units: set[str] = field(default_factory=set)
+    total_rows: int = 0  # the table's rows after the batch
 
 
 def write_batch(
@@ -163,6 +168,7 @@ def write_batch(
     source: str = "",
     replayed: list[int] | None = None,
     reset_source: bool = False,
+    fresh_source: bool = False,
 ) -> BatchResult:
     """Upsert ``accepted`` (the schema's columns plus ``_row``) and keep ``rejected``
     (``_row``, ``_reason``, ``_raw``) in quarantine, atomically; drop the quarantine rows
@@ -170,10 +176,9 @@ def write_batch(
 
     ``reset_source`` (the first batch of a source read again from its start) first drops
     the quarantine rows of the same source, so a re-run keeps one copy of each rejected
-    row, as it keeps one copy of each accepted one."""
+    row, as it keeps one copy of each accepted one. ``fresh_source`` (the caller checked
+    with :func:`source_exists`) skips looking for rows to replace in a keyless dataset."""
     table = f"data.{_quote(slug)}"
-    names = schema.names
-    key = schema.key or ["_source", "_row"]
     result = BatchResult(accepted=accepted.num_rows)
     with write_connection() as con:
         con.begin()
@@ -183,32 +188,7 @@ def write_batch(
                     "DELETE FROM meta.quarantine WHERE dataset = ? AND source = ?", [slug, source]
                 )
             if accepted.num_rows:
-                con.register("incoming", accepted)
-                select = ", ".join(_quote(n) for n in names)
-                partition = ", ".join(_quote(k) for k in key)
-                con.execute(
-                    "CREATE OR REPLACE TEMP TABLE batch AS"
-                    f" SELECT {select}, ?::VARCHAR AS _source, _row FROM incoming"
-                    f" QUALIFY row_number() OVER (PARTITION BY {partition} ORDER BY _row DESC) = 1",
-                    [source],
-                )
-                con.unregister("incoming")
-                has_rows = con.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchone()
-                if has_rows and has_rows[0]:
-                    match = " AND ".join(
-                        f"t.{_quote(k)} IS NOT DISTINCT FROM b.{_quote(k)}" for k in key
-                    )
-                    deleted = con.execute(
-                        f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM batch b WHERE {match})"
-                    ).fetchone()
-                    result.replaced = int(deleted[0]) if deleted else 0
-                con.execute(
-                    f"INSERT INTO {table} ({select}, _run, _source, _row, _loaded_at)"
-                    f" SELECT {select}, ?, _source, _row, now()::TIMESTAMP FROM batch",
-                    [run_id],
-                )
-                _summarise(con, schema, result)
-                con.execute("DROP TABLE batch")
+                _upsert(con, table, schema, accepted, result, fresh_source, run_id, source)
             if rejected is not None and rejected.num_rows:
                 result.rejected = rejected.num_rows
                 con.register("rejects", rejected)
@@ -217,7 +197,7 @@ def write_batch(
                     " (dataset, connection_id, run_id, source, row_no, reason, raw, quarantined_at)"
                     " SELECT ?, ?, ?, ?, _row, _reason, _raw, now()::TIMESTAMP FROM rejects",
                     [slug, connection_id, run_id, source],
-                )
+                ).fetchall()
                 con.unregister("rejects")
             if replayed:
                 con.execute(
@@ -225,11 +205,82 @@ def write_batch(
                     " (SELECT unnest(?::BIGINT[]))",
                     [slug, replayed],
                 )
+            row = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0]
+            result.total_rows = int(row[0]) if row else 0
             con.commit()
         except BaseException:
             con.rollback()
             raise
     return result
+
+
+def _upsert(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    schema: Schema,
+    accepted: pa.Table,
+    result: BatchResult,
+    fresh_source: bool,
+    run_id: int | None,
+    source: str,
+) -> None:
+    select = ", ".join(_quote(n) for n in schema.names)
+    time_col = schema.with_role(Role.TIME)
+    if schema.key:
+        # The newest row of each key within the batch, then replace the table's.
+        con.register("incoming", accepted)
+        partition = ", ".join(_quote(k) for k in schema.key)
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE batch AS SELECT {select}, _row FROM incoming"
+            f" QUALIFY row_number() OVER (PARTITION BY {partition} ORDER BY _row DESC) = 1"
+        )
+        con.unregister("incoming")
+        has_rows = con.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchall()[0]
+        if has_rows and has_rows[0]:
+            match = " AND ".join(
+                f"t.{_quote(k)} IS NOT DISTINCT FROM b.{_quote(k)}" for k in schema.key
+            )
+            prune = ""
+            if time_col is not None and time_col.name in schema.key:
+                # Rows are mostly loaded in time order: zone maps skip the rest of the table.
+                t = _quote(time_col.name)
+                prune = (
+                    f" AND t.{t} BETWEEN (SELECT min({t}) FROM batch)"
+                    f" AND (SELECT max({t}) FROM batch)"
+                )
+            deleted = con.execute(
+                f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM batch b WHERE {match}){prune}"
+            ).fetchall()[0]
+            result.replaced = int(deleted[0]) if deleted else 0
+    else:
+        # Keyed by (_source, _row): unique within a batch by construction.
+        con.register("batch", accepted)
+        if not fresh_source:
+            low, high = pc.min_max(accepted.column("_row")).values()
+            deleted = con.execute(
+                f"DELETE FROM {table} WHERE _source = ? AND _row BETWEEN ? AND ?",
+                [source, low.as_py(), high.as_py()],
+            ).fetchall()[0]
+            result.replaced = int(deleted[0]) if deleted else 0
+    con.execute(
+        f"INSERT INTO {table} ({select}, _run, _source, _row, _loaded_at)"
+        f" SELECT {select}, ?, ?, _row, now()::TIMESTAMP FROM batch",
+        [run_id, source],
+    ).fetchall()
+    _summarise(con, schema, result)
+    if schema.key:
+        con.execute("DROP TABLE batch")
+    else:
+        con.unregister("batch")
+
+
+def source_exists(slug: str, source: str) -> bool:
+    """Whether the dataset holds rows from this source already (one scan per source)."""
+    with write_connection() as con:
+        row = con.execute(
+            f"SELECT EXISTS (SELECT 1 FROM data.{_quote(slug)} WHERE _source = ?)", [source]
+        ).fetchall()[0]
+    return bool(row and row[0])
 
 
 def _summarise(con: duckdb.DuckDBPyConnection, schema: Schema, result: BatchResult) -> None:
@@ -238,7 +289,7 @@ def _summarise(con: duckdb.DuckDBPyConnection, schema: Schema, result: BatchResu
     if time_col is not None:
         row = con.execute(
             f"SELECT min({_quote(time_col.name)}), max({_quote(time_col.name)}) FROM batch"
-        ).fetchone()
+        ).fetchall()[0]
         if row:
             result.time_min, result.time_max = row[0], row[1]
     unit_col = schema.with_role(Role.UNIT)
@@ -252,7 +303,7 @@ def _summarise(con: duckdb.DuckDBPyConnection, schema: Schema, result: BatchResu
 
 def count_rows(slug: str) -> int:
     with write_connection() as con:
-        row = con.execute(f"SELECT count(*) FROM data.{_quote(slug)}").fetchone()
+        row = con.execute(f"SELECT count(*) FROM data.{_quote(slug)}").fetchall()[0]
     return int(row[0]) if row else 0
 
 

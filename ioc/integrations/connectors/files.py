@@ -27,7 +27,7 @@ from ioc.integrations import excel, textcodecs
 from ioc.integrations.connectors.base import Connector, ConnectorError, Reject, register
 
 Format = Literal["auto", "csv", "xlsx", "json", "ndjson", "parquet"]
-BATCH_ROWS = 250_000
+BATCH_ROWS = 500_000
 MAX_LINE_BYTES = 8 * 1024 * 1024  # a longer line is an error on the run, not a memory blow-up
 
 EXTENSIONS: dict[str, Format] = {

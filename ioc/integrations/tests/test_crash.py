@@ -15,7 +15,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-ROWS = 700_000  # three batches of 250,000 and a bit
+from ioc.integrations.pipeline import WRITE_ROWS
+
+ROWS = 2_300_000  # two writes of WRITE_ROWS and a bit
 
 SETUP = """
 from ioc.core.models import AdministrativeUnit, Agency, Sector
@@ -62,10 +64,12 @@ def accepted_so_far(db: Path) -> int:
 
 def test_kill_9_mid_load_then_rerun(env: dict[str, str], tmp_path: Path) -> None:
     data = tmp_path / "luot_xe.csv"
-    with data.open("w") as fh:
-        fh.write("Ngày;Trạm;Lượt xe\n")
-        for i in range(ROWS):
-            fh.write(f"{1 + i % 28:02d}/02/2026;Trạm {i % 40};{i % 997}\n")
+    duckdb.sql(
+        "COPY (SELECT lpad((1 + i % 28)::VARCHAR, 2, '0') || '/02/2026' AS \"Ngày\","
+        ' \'Trạm \' || (i % 40) AS "Trạm", i % 997 AS "Lượt xe" FROM range(?) t(i))'
+        f" TO '{data}' (HEADER, DELIMITER ';')",
+        params=[ROWS],
+    )
     var = Path(env["IOC_VAR_DIR"])
     args = ["ingest", str(data), "--dataset", "luot_xe", "--create", "--sector", "giao-thong"]
     victim = ioc(env, *args)
@@ -81,7 +85,7 @@ def test_kill_9_mid_load_then_rerun(env: dict[str, str], tmp_path: Path) -> None
     with duckdb.connect(str(var / "warehouse.duckdb"), read_only=True) as con:
         partial = con.execute("SELECT count(*) FROM data.luot_xe").fetchone()[0]
     assert 0 < partial < ROWS
-    assert partial % 250_000 == 0  # whole batches only
+    assert partial % WRITE_ROWS == 0  # whole batches only
 
     again = ioc(env, "ingest", str(data), "--dataset", "luot_xe", "--json")
     out, err = again.communicate(timeout=300)

@@ -112,6 +112,7 @@ def test_upload_needs_change_permission_and_a_known_file_type(
     client.force_login(leader)
     assert client.get("/ioc/data/kham_benh/upload/").status_code == 403
     client.force_login(officer)
+    client.cookies["django_language"] = "en"
     bad = SimpleUploadedFile("virus.exe", b"MZ\x90\x00")
     response = client.post("/ioc/data/kham_benh/upload/", {"file": bad})
     assert response.status_code == 200
