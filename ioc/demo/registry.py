@@ -21,12 +21,13 @@ class Scale:
     whole_country: bool  # load every province's units, not only the area's
     commune_agencies: int | None  # None: one per commune of the area
     events: int
+    history_years: int  # years of history in each demo dataset
 
 
 SCALES = {
-    "tiny": Scale("tiny", whole_country=False, commune_agencies=4, events=6),
-    "small": Scale("small", whole_country=True, commune_agencies=None, events=24),
-    "full": Scale("full", whole_country=True, commune_agencies=None, events=200),
+    "tiny": Scale("tiny", whole_country=False, commune_agencies=4, events=6, history_years=2),
+    "small": Scale("small", whole_country=True, commune_agencies=None, events=24, history_years=3),
+    "full": Scale("full", whole_country=True, commune_agencies=None, events=200, history_years=5),
 }
 
 

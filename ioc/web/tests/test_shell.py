@@ -189,7 +189,14 @@ def test_ioc_home_greets_staff_with_roles_and_counts(
     assert "14:05 26/11/2026" in body  # local time (UTC+7), Vietnamese format
     assert body.count("Late data") == 2
     hrefs = [link.url for link in response.context["quick_links"]]
-    assert hrefs == ["/ioc/events/", "/ioc/units/", "/ioc/agencies/"]
+    # An operator reads the shared database and watches the connections.
+    assert hrefs == [
+        "/ioc/events/",
+        "/ioc/data/",
+        "/ioc/data/connections/",
+        "/ioc/units/",
+        "/ioc/agencies/",
+    ]
 
 
 def test_ioc_home_counts_only_what_is_in_scope(
@@ -231,7 +238,15 @@ def test_ioc_home_shows_events_only_to_those_who_may_read_them(
 def test_ioc_home_links_audit_and_admin_for_admins_only(client: Client, make_user: Any) -> None:
     client.force_login(make_user("boss", roles=[Role.SYSTEM_ADMIN], scope_all=True, is_staff=True))
     hrefs = [link.url for link in client.get("/ioc/").context["quick_links"]]
-    assert hrefs == ["/ioc/events/", "/ioc/units/", "/ioc/agencies/", "/ioc/audit/", "/admin/"]
+    assert hrefs == [
+        "/ioc/events/",
+        "/ioc/data/",
+        "/ioc/data/connections/",
+        "/ioc/units/",
+        "/ioc/agencies/",
+        "/ioc/audit/",
+        "/admin/",
+    ]
 
 
 def test_ioc_home_refuses_citizens(client: Client, make_user: Any, with_handlers: None) -> None:
