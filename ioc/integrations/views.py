@@ -33,6 +33,7 @@ from ioc.core.audit import record
 from ioc.core.choices import AuditAction
 from ioc.core.models import Sector
 from ioc.core.text import fold
+from ioc.integrations.connectors.base import ConnectorError, get
 from ioc.integrations.connectors.files import EXTENSIONS
 from ioc.integrations.models import Connection, ConnectionState, SyncRun, Trigger
 from ioc.integrations.services import (
@@ -44,6 +45,7 @@ from ioc.integrations.services import (
 )
 from ioc.warehouse import export, quarantine
 from ioc.warehouse.access import row_units, visible_datasets
+from ioc.warehouse.choices import ROLE_LABELS, TYPE_LABELS
 from ioc.warehouse.db import read_connection
 from ioc.warehouse.models import Dataset, Indicator
 
@@ -59,6 +61,13 @@ def _dataset(request: HttpRequest, slug: str) -> Dataset:
     if dataset is None:
         raise Http404(_("No such dataset."))
     return dataset
+
+
+def connector_label(kind: str) -> str:
+    try:
+        return str(get(kind).label)
+    except ConnectorError:
+        return kind
 
 
 def quarantine_counts() -> dict[str, int]:
@@ -146,12 +155,19 @@ def dataset_detail(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "dataset": dataset,
             "schema": dataset.parsed_schema,
+            "column_rows": [
+                (c, TYPE_LABELS[c.type], ROLE_LABELS[c.role], c.name in dataset.parsed_schema.key)
+                for c in dataset.parsed_schema.columns
+            ],
             "columns": columns,
             "rows": rows,
             "visible_rows": visible_rows,
             "limited": units is not None,
             "versions": dataset.versions.select_related("created_by").order_by("-version")[:10],
-            "connections": visible(request.user, dataset.connections.all()),
+            "connections": [
+                (c, connector_label(c.kind))
+                for c in visible(request.user, dataset.connections.all())
+            ],
             "runs": dataset.runs.select_related("connection", "started_by")[:10],
             "indicators": dataset.indicators.all(),
             "quarantined": quarantine.count(dataset.slug),
@@ -318,6 +334,7 @@ def connection_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "integrations/connection.html",
         {
             "connection": connection,
+            "kind_label": connector_label(connection.kind),
             "runs": connection.runs.all()[:30],
             "can_change": request.user.has_perm("integrations.change_connection"),
         },
