@@ -275,6 +275,34 @@ SETTINGS: list[Setting] = [
         "true",
     ),
     Setting(
+        "IOC_TASKS_BACKEND",
+        "database",
+        "Where background jobs (scheduled syncs) queue: database (the operational database, "
+        "no server needed) or immediate (run at once in the caller: tests and debugging).",
+        "Nơi xếp hàng các tác vụ nền (đồng bộ theo lịch): database (cơ sở dữ liệu vận hành, "
+        "không cần máy chủ) hoặc immediate (chạy ngay trong tiến trình gọi: kiểm thử, gỡ lỗi).",
+        _choice("database", "immediate"),
+        "database",
+    ),
+    Setting(
+        "IOC_EMBEDDED_WORKER",
+        "true",
+        "Run the scheduler and one task worker inside `ioc serve` (the embedded default). "
+        "Set false when `ioc worker` processes run beside the web processes.",
+        "Chạy bộ lập lịch và một tiến trình xử lý tác vụ ngay trong `ioc serve` (mặc định). "
+        "Đặt false khi đã chạy riêng các tiến trình `ioc worker`.",
+        _bool,
+        "false",
+    ),
+    Setting(
+        "IOC_SCHEDULER_SECONDS",
+        "15",
+        "Seconds between two looks of the scheduler for connections that are due.",
+        "Số giây giữa hai lần bộ lập lịch tìm các kết nối đến hạn chạy.",
+        _int_at_least(1),
+        "15",
+    ),
+    Setting(
         "IOC_LOG_LEVEL",
         "INFO",
         "Log level: DEBUG, INFO, WARNING, ERROR.",

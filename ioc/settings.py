@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "ioc.core",
     "ioc.accounts",
     "ioc.jobs",
@@ -149,6 +151,20 @@ IOC_PROXY_COUNT = CONF["IOC_PROXY_COUNT"]
 AXES_CLIENT_IP_CALLABLE = "ioc.core.middleware.client_ip"
 AXES_VERBOSE = False
 IOC_STAFF_REQUIRE_OTP = CONF["IOC_STAFF_REQUIRE_OTP"]
+
+# Background jobs: Django's tasks API (the django-tasks backport). The database backend
+# needs no server; `ioc worker` processes (or the worker embedded in `ioc serve`) run them.
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "database": "django_tasks_db.DatabaseBackend",
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+        }[CONF["IOC_TASKS_BACKEND"]],
+        "QUEUES": ["default", "sync"],
+    }
+}
+IOC_EMBEDDED_WORKER = CONF["IOC_EMBEDDED_WORKER"]
+IOC_SCHEDULER_SECONDS = CONF["IOC_SCHEDULER_SECONDS"]
 OTP_TOTP_ISSUER = "IOC"
 
 SESSION_COOKIE_HTTPONLY = True

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from ioc.core.models import AdministrativeUnit, Agency, Sector
 from ioc.demo.registry import DemoContext, demo_step
-from ioc.integrations.models import Connection
+from ioc.integrations.models import Connection, Trigger
 from ioc.integrations.services import run_connection
 from ioc.warehouse.models import Dataset, Indicator, IndicatorGroup
 from ioc.warehouse.schema import parse_schema
@@ -833,7 +833,7 @@ def datasets(ctx: DemoContext) -> str:
                 "interval_minutes": 60,
             },
         )
-        run = run_connection(connection)
+        run = run_connection(connection, trigger=Trigger.CLI)  # `ioc demo` is a command
         loaded += 1
         rows += run.rows_accepted
         ctx.out(f"    {spec.slug}: {run.rows_accepted} rows, {run.rows_rejected} rejected")

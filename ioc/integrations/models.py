@@ -43,6 +43,20 @@ class Connection(models.Model):
         blank=True,
         help_text=_("Leave empty for a connection that only runs on demand."),
     )
+    cron = models.CharField(
+        _("cron schedule"),
+        max_length=100,
+        blank=True,
+        help_text=_(
+            'Five fields, e.g. "0 17 * * 1-5" (17:00 on working days); instead of an interval.'
+        ),
+    )
+    timezone = models.CharField(
+        _("time zone"),
+        max_length=50,
+        default="Asia/Ho_Chi_Minh",
+        help_text=_("The cron schedule is read in this time zone."),
+    )
     state = models.CharField(
         _("state"),
         max_length=10,
@@ -69,6 +83,18 @@ class Connection(models.Model):
     def save(self, *args: object, **kwargs: object) -> None:
         self.name_folded = fold(self.name)
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class SchedulerLease(models.Model):
+    """Who runs the scheduler now: one row, held for a short while and renewed, so that
+    several worker processes never dispatch the same connection twice."""
+
+    name = models.CharField(max_length=40, unique=True)
+    holder = models.CharField(max_length=100)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.holder} until {self.expires_at:%H:%M:%S}"
 
 
 class RunStatus(models.TextChoices):

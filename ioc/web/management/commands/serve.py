@@ -1,5 +1,9 @@
+"""ioc serve: the platform on uvicorn (ASGI), with the scheduler and a task worker inside
+unless IOC_EMBEDDED_WORKER=false (then run `ioc worker` processes beside it)."""
+
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 
@@ -13,9 +17,24 @@ class Command(BaseCommand):
         parser.add_argument("--reload", action="store_true")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        import uvicorn
 
         self.stdout.write(f"IOC: http://{opts['host']}:{opts['port']}/  (Ctrl+C to stop)")
+        background = None
+        if settings.IOC_EMBEDDED_WORKER and not opts["reload"]:
+            from ioc.integrations.worker import Background
+
+            background = Background()
+            background.start()
+            self.stdout.write("Scheduler and task worker: embedded (IOC_EMBEDDED_WORKER)")
+        try:
+            self._serve(opts)
+        finally:
+            if background is not None:
+                background.shutdown()
+
+    def _serve(self, opts: dict[str, Any]) -> None:
+        import uvicorn
+
         uvicorn.run(
             "ioc.asgi:application",
             host=opts["host"],

@@ -1,0 +1,117 @@
+"""The scheduler and the task worker, on the real database backend of Django's tasks API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django_tasks_db.models import DBTaskResult
+
+from ioc.integrations import scheduler
+from ioc.integrations.models import Connection, ConnectionState, RunStatus, SyncRun
+
+NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)  # 16:00 in Hồ Chí Minh City
+
+
+@pytest.fixture
+def dataset(make_dataset: Any) -> Any:
+    return make_dataset(
+        "mua", [{"name": "ngay", "type": "date"}, {"name": "mm", "type": "decimal"}]
+    )
+
+
+def make(dataset: Any, n: int, **kw: Any) -> list[Connection]:
+    return Connection.objects.bulk_create(
+        Connection(name=f"c{i}", kind="file", dataset=dataset, config={"path": "/nowhere"}, **kw)
+        for i in range(n)
+    )
+
+
+def test_due_connections_are_dispatched_in_chunks_once(dataset: Any) -> None:
+    make(dataset, 1200, interval_minutes=60)
+    make(dataset, 3, interval_minutes=None)  # on demand only
+    make(dataset, 2, interval_minutes=5, state=ConnectionState.PAUSED)
+    assert scheduler.tick(NOW) == 1200
+    assert DBTaskResult.objects.count() == 3  # 500 + 500 + 200
+    args = sorted(len(r.args_kwargs["args"][0]) for r in DBTaskResult.objects.all())
+    assert args == [200, 500, 500]
+    assert set(
+        Connection.objects.filter(interval_minutes=60).values_list("next_run_at", flat=True)
+    ) == {NOW + dt.timedelta(hours=1)}
+    assert scheduler.tick(NOW + dt.timedelta(minutes=59)) == 0  # nothing due twice
+    assert scheduler.tick(NOW + dt.timedelta(minutes=60)) == 1200
+
+
+def test_cron_is_read_in_the_connections_time_zone(dataset: Any) -> None:
+    (conn,) = make(dataset, 1, cron="0 17 * * 1-5", next_run_at=NOW)
+    scheduler.tick(NOW)
+    conn.refresh_from_db()
+    # 17:00 in Hồ Chí Minh City (UTC+7) is 10:00 UTC, the same Thursday.
+    assert conn.next_run_at == dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)
+    friday = dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.UTC)
+    assert scheduler.next_cron("0 17 * * 1-5", "Asia/Ho_Chi_Minh", conn.next_run_at) == friday
+    monday = scheduler.next_cron("0 17 * * 1-5", "Asia/Ho_Chi_Minh", friday)
+    assert monday == dt.datetime(2026, 11, 30, 10, 0, tzinfo=dt.UTC)
+
+
+def test_only_the_lease_holder_ticks(dataset: Any) -> None:
+    make(dataset, 5, interval_minutes=10)
+    assert scheduler.acquire_lease(NOW, holder="a")
+    assert scheduler.tick(NOW, holder="b") == 0
+    assert scheduler.tick(NOW + scheduler.LEASE + dt.timedelta(seconds=1), holder="b") == 5
+
+
+@pytest.mark.parametrize(
+    ("interval", "cron", "tz", "message"),
+    [
+        (5, "0 * * * *", "Asia/Ho_Chi_Minh", "not both"),
+        (None, "every day at 5", "Asia/Ho_Chi_Minh", "invalid cron schedule"),
+        (None, "0 17 * * *", "Mars/Olympus", "unknown time zone"),
+    ],
+)
+def test_bad_schedules_are_refused_in_both_languages(interval, cron, tz, message) -> None:
+    with pytest.raises(scheduler.ScheduleError, match=message):
+        scheduler.validate(interval, cron, tz)
+
+
+def test_backoff_doubles_and_never_passes_the_next_run() -> None:
+    later = NOW + dt.timedelta(hours=1)
+    assert scheduler.retry_at(1, NOW, later) == NOW + dt.timedelta(minutes=1)
+    assert scheduler.retry_at(3, NOW, later) == NOW + dt.timedelta(minutes=4)
+    assert scheduler.retry_at(9, NOW, later) == later
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_once_runs_what_the_scheduler_dispatched(make_dataset: Any, tmp_path: Any) -> None:
+    dataset = make_dataset(
+        "mua", [{"name": "ngay", "type": "date"}, {"name": "mm", "type": "decimal"}]
+    )
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    (drop / "a.csv").write_text("ngay;mm\n01/11/2026;12,5\n02/11/2026;3\n")
+    good = Connection.objects.create(
+        name="Trạm mưa",
+        kind="file",
+        dataset=dataset,
+        config={"path": str(drop)},
+        interval_minutes=30,
+    )
+    bad = Connection.objects.create(
+        name="Hỏng",
+        kind="file",
+        dataset=dataset,
+        config={"path": str(tmp_path / "x")},
+        interval_minutes=30,
+    )
+    call_command("worker", "--once")
+    assert SyncRun.objects.get(connection=good).status == RunStatus.SUCCEEDED
+    assert SyncRun.objects.get(connection=good).rows_accepted == 2
+    failed = SyncRun.objects.get(connection=bad)
+    assert failed.status == RunStatus.FAILED
+    bad.refresh_from_db()
+    assert bad.failures == 1
+    # It comes back in a minute, not in half an hour.
+    assert bad.next_run_at - bad.last_error_at < dt.timedelta(minutes=1, seconds=5)
+    assert DBTaskResult.objects.get().status == "SUCCESSFUL"
