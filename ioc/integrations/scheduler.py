@@ -112,6 +112,9 @@ def tick(now: dt.datetime | None = None, *, holder: str = HOLDER) -> int:
     now = now or timezone.now()
     if not acquire_lease(now, holder):
         return 0
+    from ioc.integrations.health import check_freshness_every
+
+    check_freshness_every(now)  # late data → events, every few minutes
     rows = due(now)
     if not rows:
         return 0

@@ -5,6 +5,7 @@ from ioc.integrations import views
 app_name = "integrations"
 urlpatterns = [
     path("", views.catalogue, name="catalogue"),
+    path("compliance/", views.compliance, name="compliance"),
     path("connections/", views.connection_list, name="connections"),
     path("connections/<int:pk>/", views.connection_detail, name="connection"),
     path("connections/<int:pk>/<str:action>/", views.connection_action, name="connection-action"),

@@ -35,6 +35,7 @@ from ioc.core.models import Sector
 from ioc.core.text import fold
 from ioc.integrations.connectors.base import ConnectorError, get
 from ioc.integrations.connectors.files import EXTENSIONS
+from ioc.integrations.health import scorecard
 from ioc.integrations.models import Connection, ConnectionState, SyncRun, Trigger
 from ioc.integrations.services import (
     IngestError,
@@ -300,6 +301,14 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     except ScopeDenied:
         raise Http404(_("No such run.")) from None
     return render(request, "integrations/run.html", {"run": run})
+
+
+@require_GET
+@permission_required(VIEW)
+def compliance(request: HttpRequest) -> HttpResponse:
+    """Who delivers on time: the owner agencies' datasets against their cadences."""
+    scores = scorecard(visible_datasets(request.user))
+    return render(request, "integrations/compliance.html", {"scores": scores})
 
 
 @require_GET
