@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from ioc.api import api
+from ioc.integrations import push_views
 
 admin.site.site_header = "IOC"
 admin.site.site_title = "IOC"
@@ -16,6 +17,7 @@ urlpatterns = [
     path("ioc/units/", include("ioc.core.units.urls")),
     path("ioc/audit/", include("ioc.core.auditlog.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/push/<int:pk>/", push_views.push, name="push"),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -65,6 +65,8 @@ class Connection(models.Model):
         db_index=True,
     )
     watermark = models.CharField(_("watermark"), max_length=100, blank=True)
+    # Push connections: the SHA-256 of the token the source sends (the token is shown once).
+    push_token_hash = models.CharField(max_length=64, blank=True, editable=False)
     failures = models.PositiveIntegerField(_("consecutive failures"), default=0)
     next_run_at = models.DateTimeField(_("next run"), null=True, blank=True, db_index=True)
     last_success_at = models.DateTimeField(_("last success"), null=True, blank=True)

@@ -23,7 +23,7 @@ from collections import defaultdict
 from typing import cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from croniter import croniter  # type: ignore[import-untyped]
+from croniter import croniter  # type: ignore[import-untyped,unused-ignore]
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone

@@ -9,8 +9,11 @@ quarantine. Views, commands and scheduled tasks call these; each records a SyncR
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import itertools
 import logging
+import secrets
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -306,3 +309,48 @@ def set_connection_state(connection: Connection, state: str, *, actor: User | No
         obj=connection,
         changes={"state": [before, state]},
     )
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_push_token(connection: Connection, *, actor: User | None) -> str:
+    """A new token for a push connection (the old one stops working); shown once."""
+    require_permission(actor, "integrations.change_connection")
+    if connection.kind != "push":
+        raise IngestError("Chỉ kết nối kiểu đẩy mới có mã / only push connections have a token")
+    token = secrets.token_urlsafe(32)
+    connection.push_token_hash = _token_hash(token)
+    connection.save(update_fields=["push_token_hash"])
+    record(actor=actor, action=AuditAction.UPDATE, obj=connection, message="push token issued")
+    return token
+
+
+def push_token_matches(connection: Connection, token: str) -> bool:
+    return bool(connection.push_token_hash) and hmac.compare_digest(
+        connection.push_token_hash, _token_hash(token)
+    )
+
+
+def receive_push(connection: Connection, path: Path, content_type: str) -> SyncRun:
+    """Load a batch the source pushed (already authenticated) as one run of its connection."""
+    from ioc.integrations.connectors.push import PushConnector
+
+    run = SyncRun.objects.create(
+        connection=connection,
+        dataset=connection.dataset,
+        trigger=Trigger.PUSH,
+        source=connection.name[:300],
+    )
+    try:
+        connector = PushConnector(PushConnector.parse_config(connection.config))
+        connector.receive(path, content_type)
+        mapping = Mapping.model_validate(connection.mapping) if connection.mapping else None
+    except (ConnectorError, ValueError) as exc:
+        pipeline.finish(run, pipeline.Counts(), ReadState(), _message(exc))
+        _note_health(connection, run)
+        return run
+    run = execute(dataset=connection.dataset, connector=connector, mapping=mapping, run=run)
+    _note_health(connection, run)
+    return run

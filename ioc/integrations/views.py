@@ -40,6 +40,7 @@ from ioc.integrations.models import Connection, ConnectionState, SyncRun, Trigge
 from ioc.integrations.services import (
     IngestError,
     ingest_file,
+    issue_push_token,
     replay_quarantine,
     run_connection,
     set_connection_state,
@@ -361,6 +362,18 @@ def connection_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
     if action == "run":
         run = run_connection(connection, trigger=Trigger.MANUAL, actor=user)
         return HttpResponseRedirect(reverse("integrations:run", args=[run.pk]))
+    if action == "token":
+        try:
+            token = issue_push_token(connection, actor=user)
+        except IngestError as exc:
+            messages.error(request, str(exc))
+            return HttpResponseRedirect(reverse("integrations:connection", args=[pk]))
+        endpoint = request.build_absolute_uri(reverse("push", args=[pk]))
+        return render(
+            request,
+            "integrations/push_token.html",
+            {"connection": connection, "token": token, "endpoint": endpoint},
+        )
     if action in ("pause", "resume"):
         set_connection_state(
             connection,

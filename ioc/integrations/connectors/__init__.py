@@ -1,5 +1,5 @@
 """Built-in connectors; importing the package registers them (see ``base`` for the contract)."""
 
-from ioc.integrations.connectors import files
+from ioc.integrations.connectors import files, push
 
-__all__ = ["files"]
+__all__ = ["files", "push"]
