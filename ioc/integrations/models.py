@@ -36,6 +36,8 @@ class Connection(models.Model):
         Dataset, models.PROTECT, related_name="connections", verbose_name=_("dataset")
     )
     config = models.JSONField(_("settings"), default=dict, blank=True)
+    # The config's secrets (passwords, keys, database URLs), encrypted; see vault.py.
+    secrets = models.TextField(blank=True, editable=False)
     mapping = models.JSONField(_("mapping"), default=dict, blank=True)
     interval_minutes = models.PositiveIntegerField(
         _("every (minutes)"),

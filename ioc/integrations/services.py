@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import itertools
+import json
 import logging
 import secrets
 from collections.abc import Callable, Iterator
@@ -24,12 +25,13 @@ from django.utils import timezone
 from ioc.core.audit import record
 from ioc.core.choices import AuditAction
 from ioc.core.models import Agency, Sector
-from ioc.integrations import pipeline
-from ioc.integrations.connectors.base import ConnectorError, ReadState, get
+from ioc.integrations import pipeline, vault
+from ioc.integrations.connectors.base import Connector, ConnectorError, ReadState, get
 from ioc.integrations.connectors.files import FileConfig, FileConnector
 from ioc.integrations.infer import infer
 from ioc.integrations.mapping import Mapping, MappingError
 from ioc.integrations.models import Connection, ConnectionState, SyncRun, Trigger
+from ioc.integrations.vault import VaultError
 from ioc.warehouse import quarantine
 from ioc.warehouse.models import Dataset
 from ioc.warehouse.schema import SchemaError
@@ -51,7 +53,7 @@ class IngestError(ValueError):
 
 def _message(exc: BaseException) -> str:
     """A run's error text: ours are bilingual already; anything else is wrapped."""
-    if isinstance(exc, ConnectorError | MappingError | SchemaError | IngestError):
+    if isinstance(exc, ConnectorError | MappingError | SchemaError | IngestError | VaultError):
         return str(exc)
     if isinstance(exc, WarehouseBusy):
         return "Kho dữ liệu đang bận, thử lại sau / the warehouse is busy, try again later"
@@ -200,8 +202,7 @@ def run_connection(
         watermark_before=connection.watermark,
     )
     try:
-        cls = get(connection.kind)
-        connector = cls(cls.parse_config(connection.config), watermark=connection.watermark or None)
+        connector = connector_for(connection)
         mapping = Mapping.model_validate(connection.mapping) if connection.mapping else None
     except (ConnectorError, ValueError) as exc:
         pipeline.finish(run, pipeline.Counts(), ReadState(), _message(exc))
@@ -217,6 +218,54 @@ def run_connection(
     )
     _note_health(connection, run)
     return run
+
+
+def connector_for(connection: Connection) -> Connector:
+    """The connection's connector, its config validated with the secrets decrypted."""
+    cls = get(connection.kind)
+    data = vault.merge(connection.config, vault.decrypt(connection.secrets))
+    return cls(cls.parse_config(data), watermark=connection.watermark or None)
+
+
+def configure_connection(
+    connection: Connection, config: dict[str, Any], *, actor: User | None
+) -> Connection:
+    """Validate and store a connection's settings; secrets go encrypted into the vault.
+
+    A secret sent back as the mask ("********", what forms show) keeps its stored value."""
+    require_permission(actor, "integrations.change_connection")
+    cls = get(connection.kind)
+    stored = vault.decrypt(connection.secrets)
+    given, _ = vault.split(config)
+    masked = {path for path, value in _flatten(given).items() if value == vault.MASK}
+    data = vault.merge(config, {p: v for p, v in stored.items() if p in masked})
+    model = cls.parse_config(data)
+    plain, secrets_found = vault.split(model.model_dump(mode="python", exclude_none=True))
+    before = connection.config
+    connection.config = json.loads(json.dumps(plain, default=str))
+    connection.secrets = vault.encrypt(secrets_found)
+    connection.save()
+    record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=connection,
+        changes={"config": [before, connection.config]},  # masked: no secret in the log
+    )
+    return connection
+
+
+def _flatten(value: Any, path: str = "") -> dict[str, Any]:
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            out.update(_flatten(item, f"{path}.{key}" if path else str(key)))
+        return out
+    if isinstance(value, list):
+        out = {}
+        for index, item in enumerate(value):
+            out.update(_flatten(item, f"{path}.{index}"))
+        return out
+    return {path: value}
 
 
 def _note_health(connection: Connection, run: SyncRun) -> None:

@@ -15,9 +15,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ioc.core.progress import ProgressBar
-from ioc.integrations.connectors.base import ConnectorError, get
+from ioc.integrations.connectors.base import ConnectorError
 from ioc.integrations.models import Connection, SyncRun, Trigger
-from ioc.integrations.services import replay_quarantine, run_connection
+from ioc.integrations.services import connector_for, replay_quarantine, run_connection
 from ioc.warehouse.models import Dataset
 
 
@@ -89,9 +89,8 @@ class Command(BaseCommand):
     def do_check(self, opts: dict[str, Any]) -> None:
         connection = _connection(opts["id"])
         try:
-            cls = get(connection.kind)
-            result = cls(cls.parse_config(connection.config)).check()
-        except ConnectorError as exc:
+            result = connector_for(connection).check()
+        except (ConnectorError, ValueError) as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(f"OK: {result}")
 
