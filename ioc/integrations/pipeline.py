@@ -112,6 +112,12 @@ class _Loader:
             self.flush()
 
     def flush(self) -> None:
+        # Records the connector could not read, from this source, commit with its rows.
+        mine = [r for r in self.state.rejects if (r.source or self.source) == self.source]
+        if mine:
+            self.state.rejects[:] = [r for r in self.state.rejects if r not in mine]
+            self.counts.read += len(mine)
+            self.rejected.append(_reject_table(mine))
         if not self.accepted and not self.rejected:
             return
         accepted = (
@@ -144,6 +150,7 @@ class _Loader:
             fresh_source=fresh,
         )
         announce_change(self.dataset, result)
+        self.state.committed()
         counts, run = self.counts, self.run
         counts.accepted += result.accepted
         counts.rejected += result.rejected

@@ -112,6 +112,8 @@ def execute(
             read=run.rows_read, accepted=run.rows_accepted, rejected=run.rows_rejected
         )
         state.log.append(f"error: {error}")
+    finally:
+        connector.close()
     return pipeline.finish(run, counts, state, error)
 
 
@@ -224,7 +226,11 @@ def connector_for(connection: Connection) -> Connector:
     """The connection's connector, its config validated with the secrets decrypted."""
     cls = get(connection.kind)
     data = vault.merge(connection.config, vault.decrypt(connection.secrets))
-    return cls(cls.parse_config(data), watermark=connection.watermark or None)
+    config = cls.parse_config(data)
+    if getattr(config, "client_id", None) == "":
+        # A persistent session of its own (MQTT), so nothing sent between runs is lost.
+        config.client_id = f"ioc-{connection.pk}"  # type: ignore[attr-defined]
+    return cls(config, watermark=connection.watermark or None)
 
 
 def configure_connection(

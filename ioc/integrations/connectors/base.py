@@ -26,7 +26,7 @@ from __future__ import annotations
 import importlib.metadata
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 
@@ -60,6 +60,13 @@ class ReadState:
     watermark: str | None = None  # the new "updated since" mark, when incremental
     rejects: list[Reject] = field(default_factory=list)
     log: list[str] = field(default_factory=list)
+    # Called after each committed write, once everything yielded so far is stored: a source
+    # that can confirm delivery (MQTT acknowledgements) does it here, never earlier.
+    on_commit: list[Callable[[], None]] = field(default_factory=list)
+
+    def committed(self) -> None:
+        for hook in self.on_commit:
+            hook()
 
 
 class Connector(ABC):
@@ -92,6 +99,9 @@ class Connector(ABC):
     @abstractmethod
     def read(self) -> Iterator[pa.RecordBatch | pa.Table]:
         """The records of one run, in batches."""
+
+    def close(self) -> None:  # noqa: B027  (optional hook)
+        """Release what read() kept open (called after the last commit, even on failure)."""
 
 
 C = TypeVar("C", bound=type[Connector])
