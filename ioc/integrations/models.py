@@ -114,6 +114,7 @@ class Trigger(models.TextChoices):
     UPLOAD = "upload", _("Upload")
     PUSH = "push", _("Pushed by the source")
     REPLAY = "replay", _("Quarantine replay")
+    ENTRY = "entry", _("Entered by hand")
 
 
 class SyncRun(models.Model):

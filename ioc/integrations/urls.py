@@ -15,4 +15,5 @@ urlpatterns = [
     path("<slug:slug>/quarantine/", views.quarantine_view, name="quarantine"),
     path("<slug:slug>/quarantine/replay/", views.replay, name="replay"),
     path("<slug:slug>/upload/", views.upload, name="upload"),
+    path("<slug:slug>/entry/", views.entry, name="entry"),
 ]

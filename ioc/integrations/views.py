@@ -35,6 +35,7 @@ from ioc.core.models import Sector
 from ioc.core.text import fold
 from ioc.integrations.connectors.base import ConnectorError, get
 from ioc.integrations.connectors.files import EXTENSIONS
+from ioc.integrations.entry import EntryForm, save_entry
 from ioc.integrations.health import scorecard
 from ioc.integrations.models import Connection, ConnectionState, SyncRun, Trigger
 from ioc.integrations.services import (
@@ -292,6 +293,32 @@ def upload(request: HttpRequest, slug: str) -> HttpResponse:
             else:
                 return HttpResponseRedirect(reverse("integrations:run", args=[run.pk]))
     return render(request, "integrations/upload.html", {"dataset": dataset, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(VIEW, "integrations.add_syncrun")
+def entry(request: HttpRequest, slug: str) -> HttpResponse:
+    """Type in one row (a month's figures for a commune) with the dataset's validation."""
+    dataset = _dataset(request, slug)
+    form = EntryForm(dataset, row_units(request.user), request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        values = {k: str(v) for k, v in form.cleaned_data.items() if v not in (None, "")}
+        result = save_entry(dataset, values, actor=current_user(request))
+        if isinstance(result, str):
+            form.add_error(None, result)
+        else:
+            record(
+                actor=current_user(request),
+                action=AuditAction.ACTION,
+                obj=dataset,
+                message=f"entered a row by hand (run {result.pk})",
+            )
+            messages.success(request, _("The row is stored."))
+            return HttpResponseRedirect(reverse("integrations:entry", args=[slug]))
+    recent = dataset.runs.filter(trigger=Trigger.ENTRY).select_related("started_by")[:10]
+    return render(
+        request, "integrations/entry.html", {"dataset": dataset, "form": form, "recent": recent}
+    )
 
 
 @require_GET

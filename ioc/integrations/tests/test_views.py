@@ -164,3 +164,37 @@ def test_connections_list_detail_and_actions(
     assert conn.state == ConnectionState.PAUSED
     assert AuditEntry.objects.filter(object_type="integrations.connection").exists()
     assert client.post(f"/ioc/data/connections/{conn.pk}/explode/").status_code == 404
+
+
+def test_entering_a_row_by_hand_validates_and_corrects(
+    client: Client, make_dataset: Any, officer: Any, units: dict[str, Any]
+) -> None:
+    from ioc.warehouse import writer
+
+    make_dataset(
+        "viec_lam",
+        [
+            {"name": "thang", "type": "date", "role": "time", "label": "Tháng"},
+            {"name": "xa", "type": "text", "role": "unit", "label": "Phường/xã"},
+            {"name": "so_nguoi", "type": "integer", "role": "measure", "label": "Số người"},
+        ],
+        key=["thang", "xa"],
+    )
+    client.force_login(officer)
+    client.cookies["django_language"] = "en"
+    page = client.get("/ioc/data/viec_lam/entry/")
+    assert page.status_code == 200
+    assert ("25750", "Phường Phú Lợi") in page.context["form"].fields["xa"].choices
+    bad = client.post(
+        "/ioc/data/viec_lam/entry/", {"thang": "2026-10-01", "xa": "25750", "so_nguoi": "12,5"}
+    )
+    assert bad.status_code == 200
+    assert "is not a whole number" in str(bad.context["form"].non_field_errors())
+    assert writer.execute("SELECT count(*) FROM data.viec_lam")[0][0] == 0
+    for value in ("1.234", "1.240"):
+        ok = client.post(
+            "/ioc/data/viec_lam/entry/", {"thang": "2026-10-01", "xa": "25750", "so_nguoi": value}
+        )
+        assert ok.status_code == 302
+    assert writer.execute("SELECT so_nguoi FROM data.viec_lam")[0][0] == 1240  # corrected
+    assert SyncRun.objects.filter(trigger="entry", started_by=officer).count() == 2
