@@ -16,10 +16,12 @@ import json
 import logging
 import secrets
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
+from django.db import transaction
 from django.utils import timezone
 
 from ioc.core.audit import record
@@ -29,7 +31,7 @@ from ioc.integrations import pipeline, vault
 from ioc.integrations.connectors.base import Connector, ConnectorError, ReadState, get
 from ioc.integrations.connectors.files import FileConfig, FileConnector
 from ioc.integrations.infer import infer
-from ioc.integrations.mapping import Mapping, MappingError
+from ioc.integrations.mapping import Mapper, Mapping, MappingError
 from ioc.integrations.models import Connection, ConnectionState, SyncRun, Trigger
 from ioc.integrations.vault import VaultError
 from ioc.warehouse import quarantine
@@ -409,3 +411,106 @@ def receive_push(connection: Connection, path: Path, content_type: str) -> SyncR
     run = execute(dataset=connection.dataset, connector=connector, mapping=mapping, run=run)
     _note_health(connection, run)
     return run
+
+
+CONNECTION_FIELDS = ("name", "kind", "dataset", "interval_minutes", "cron", "timezone", "mapping")
+
+
+def save_connection(
+    connection: Connection | None,
+    *,
+    actor: User | None,
+    config: dict[str, Any],
+    **fields: Any,
+) -> Connection:
+    """Create or change a connection: schedule, mapping and config validated, secrets into
+    the vault, audited. Raises ValueError (bilingual) and changes nothing when invalid."""
+    from ioc.integrations.scheduler import validate
+
+    creating = connection is None
+    require_permission(
+        actor, "integrations.add_connection" if creating else "integrations.change_connection"
+    )
+    target = connection or Connection()
+
+    def values(obj: Connection) -> dict[str, Any]:  # what the audit log keeps (ids, not rows)
+        return {
+            f: getattr(obj, "dataset_id" if f == "dataset" else f, None) for f in CONNECTION_FIELDS
+        }
+
+    before = values(target) if not creating else {}
+    for name, value in fields.items():
+        if name not in CONNECTION_FIELDS:
+            raise ValueError(f"unknown field {name}")
+        setattr(target, name, value)
+    validate(target.interval_minutes, target.cron, target.timezone)
+    get(target.kind)  # a known connector
+    if target.mapping:
+        Mapper(target.dataset.parsed_schema, Mapping.model_validate(target.mapping))
+    with transaction.atomic():
+        target.next_run_at = None  # the scheduler takes the new schedule from now
+        target.save()
+        configure_connection(target, config, actor=None)  # audited below, once
+        record(
+            actor=actor,
+            action=AuditAction.CREATE if creating else AuditAction.UPDATE,
+            obj=target,
+            changes={f: [before.get(f), v] for f, v in values(target).items() if before.get(f) != v}
+            | {"config": [None, target.config]},
+        )
+    return target
+
+
+@dataclass
+class Preview:
+    columns: list[str]
+    accepted: list[tuple[Any, ...]]
+    rejected: list[tuple[int | None, str, str]]
+    source_fields: list[str]
+    error: str = ""
+
+
+def preview_connection(
+    kind: str,
+    config: dict[str, Any],
+    mapping: dict[str, Any] | None,
+    dataset: Dataset,
+    *,
+    stored: Connection | None = None,
+    limit: int = 20,
+) -> Preview:
+    """The first rows the source gives, mapped, without storing anything (and without moving
+    a drop folder's files)."""
+    schema = dataset.parsed_schema
+    try:
+        cls = get(kind)
+        secrets_kept = vault.decrypt(stored.secrets) if stored else {}
+        given, _ = vault.split(config)
+        masked = {p for p, v in _flatten(given).items() if v == vault.MASK}
+        data = vault.merge(config, {p: v for p, v in secrets_kept.items() if p in masked})
+        connector = cls(cls.parse_config(data))
+        if not cls.pulls:
+            return Preview(schema.names, [], [], [], "")
+        batches = iter(connector.read())
+        try:
+            first = next(batches, None)
+        finally:
+            close = getattr(batches, "close", None)
+            if close:
+                close()
+            connector.close()
+        if first is None:
+            return Preview(schema.names, [], [], [], "")
+        table = pa.Table.from_batches([first]) if isinstance(first, pa.RecordBatch) else first
+        table = table.slice(0, limit)
+        chosen = (
+            Mapping.model_validate(mapping)
+            if mapping
+            else Mapping.by_name(schema, table.column_names)
+        )
+        mapped = Mapper(schema, chosen, unit_lookup=pipeline.lookup_units).map(table, 1)
+        accepted = [tuple(row[c] for c in schema.names) for row in mapped.accepted.to_pylist()]
+        rejected = [(r["_row"], r["_reason"], r["_raw"]) for r in mapped.rejected.to_pylist()]
+        return Preview(schema.names, accepted, rejected, table.column_names)
+    except (ConnectorError, ValueError, VaultError) as exc:
+        return Preview(schema.names, [], [], [], _message(exc))

@@ -33,17 +33,20 @@ from ioc.core.audit import record
 from ioc.core.choices import AuditAction
 from ioc.core.models import Sector
 from ioc.core.text import fold
-from ioc.integrations.connectors.base import ConnectorError, get
+from ioc.integrations.connectors.base import ConnectorError, get, registry
 from ioc.integrations.connectors.files import EXTENSIONS
 from ioc.integrations.entry import EntryForm, save_entry
+from ioc.integrations.forms import EXAMPLES, ConnectionForm
 from ioc.integrations.health import scorecard
 from ioc.integrations.models import Connection, ConnectionState, SyncRun, Trigger
 from ioc.integrations.services import (
     IngestError,
     ingest_file,
     issue_push_token,
+    preview_connection,
     replay_quarantine,
     run_connection,
+    save_connection,
     set_connection_state,
 )
 from ioc.warehouse import export, quarantine
@@ -376,6 +379,78 @@ def connection_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_change": request.user.has_perm("integrations.change_connection"),
         },
     )
+
+
+def _connection_form_page(request: HttpRequest, connection: Connection | None) -> HttpResponse:
+    datasets = visible_datasets(request.user)
+    initial: dict[str, Any] = {}
+    if connection is not None:
+        initial = {
+            "name": connection.name,
+            "kind": connection.kind,
+            "dataset": connection.dataset_id,
+            "interval_minutes": connection.interval_minutes,
+            "cron": connection.cron,
+            "timezone": connection.timezone,
+            "config": connection.config,
+            "mapping": connection.mapping or None,
+        }
+    else:
+        kind = request.GET.get("kind", "file")
+        initial = {"kind": kind, "config": EXAMPLES.get(kind, {}), "timezone": "Asia/Ho_Chi_Minh"}
+    form = ConnectionForm(datasets, request.POST or None, initial=initial)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if "preview" in request.POST:
+            preview = preview_connection(
+                data["kind"],
+                data["config"],
+                data["mapping"] or None,
+                data["dataset"],
+                stored=connection,
+            )
+        else:
+            try:
+                saved = save_connection(
+                    connection,
+                    actor=current_user(request),
+                    config=data["config"],
+                    name=data["name"],
+                    kind=data["kind"],
+                    dataset=data["dataset"],
+                    interval_minutes=data["interval_minutes"],
+                    cron=data["cron"] or "",
+                    timezone=data["timezone"],
+                    mapping=data["mapping"] or {},
+                )
+            except (ValueError, ConnectorError) as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("The connection is saved."))
+                return HttpResponseRedirect(reverse("integrations:connection", args=[saved.pk]))
+    schemas = {key: cls.Config.model_json_schema() for key, cls in registry().items()}
+    return render(
+        request,
+        "integrations/connection_form.html",
+        {"form": form, "connection": connection, "preview": preview, "schemas": schemas},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("integrations.view_connection", "integrations.add_connection")
+def connection_new(request: HttpRequest) -> HttpResponse:
+    return _connection_form_page(request, None)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("integrations.view_connection", "integrations.change_connection")
+def connection_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        connection = access(request.user, Connection, pk)
+    except ScopeDenied:
+        raise Http404(_("No such connection.")) from None
+    return _connection_form_page(request, connection)
 
 
 @require_POST
