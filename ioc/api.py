@@ -5,6 +5,7 @@ from ninja.security import django_auth
 
 from ioc.core.api import router as core_router
 from ioc.core.units.api import router as units_router
+from ioc.integrations.api import router as datasets_router
 from ioc.operations.api import router as operations_router
 
 api = NinjaAPI(
@@ -20,3 +21,4 @@ api = NinjaAPI(
 api.add_router("/", core_router)
 api.add_router("/units/", units_router)
 api.add_router("/events/", operations_router)
+api.add_router("/datasets/", datasets_router)
