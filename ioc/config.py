@@ -278,10 +278,12 @@ SETTINGS: list[Setting] = [
         "IOC_TASKS_BACKEND",
         "database",
         "Where background jobs (scheduled syncs) queue: database (the operational database, "
-        "no server needed) or immediate (run at once in the caller: tests and debugging).",
+        "no server needed), redis (RQ on IOC_REDIS_URL, for `ioc worker` processes on several "
+        "machines) or immediate (run at once in the caller: tests and debugging).",
         "Nơi xếp hàng các tác vụ nền (đồng bộ theo lịch): database (cơ sở dữ liệu vận hành, "
-        "không cần máy chủ) hoặc immediate (chạy ngay trong tiến trình gọi: kiểm thử, gỡ lỗi).",
-        _choice("database", "immediate"),
+        "không cần máy chủ), redis (RQ trên IOC_REDIS_URL, cho các tiến trình `ioc worker` trên "
+        "nhiều máy) hoặc immediate (chạy ngay trong tiến trình gọi: kiểm thử, gỡ lỗi).",
+        _choice("database", "redis", "immediate"),
         "database",
     ),
     Setting(

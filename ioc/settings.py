@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    "django_rq",
     "ioc.core",
     "ioc.accounts",
     "ioc.jobs",
@@ -158,11 +159,21 @@ TASKS = {
     "default": {
         "BACKEND": {
             "database": "django_tasks_db.DatabaseBackend",
+            "redis": "django_tasks_rq.RQBackend",
             "immediate": "django_tasks.backends.immediate.ImmediateBackend",
         }[CONF["IOC_TASKS_BACKEND"]],
         "QUEUES": ["default", "sync"],
     }
 }
+# RQ (the redis backend): one Redis queue per task queue.
+RQ_QUEUES = {
+    name: {"URL": CONF["IOC_REDIS_URL"] or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 3600}
+    for name in ("default", "sync")
+}
+if CONF["IOC_TASKS_BACKEND"] == "redis" and not CONF["IOC_REDIS_URL"]:
+    raise SystemExit(
+        "IOC_TASKS_BACKEND=redis cần IOC_REDIS_URL / IOC_TASKS_BACKEND=redis needs IOC_REDIS_URL"
+    )
 IOC_EMBEDDED_WORKER = CONF["IOC_EMBEDDED_WORKER"]
 IOC_SCHEDULER_SECONDS = CONF["IOC_SCHEDULER_SECONDS"]
 OTP_TOTP_ISSUER = "IOC"

@@ -51,6 +51,23 @@ def uses_database_backend() -> bool:
     return bool(settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend")
 
 
+def uses_redis_backend() -> bool:
+    return bool(settings.TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend")
+
+
+def redis_worker(queues: list[str], *, fork: bool = True) -> Any:
+    """An RQ worker on the task queues (the redis backend). ``fork=False``: jobs run in this
+    process (tests; platforms without fork)."""
+    import django_rq
+    from django_tasks_rq.backend import Job
+    from rq import SimpleWorker, Worker
+
+    names = [q for q in queues if q != "*"] or list(settings.RQ_QUEUES)
+    worker_class: Any = Worker if fork else SimpleWorker
+    # django-tasks-rq's Job runs the Task object RQ finds in the queue.
+    return django_rq.get_worker(*names, worker_class=worker_class, job_class=Job)
+
+
 class Background:
     """The scheduler and a task worker as daemon threads (for `ioc serve`)."""
 
@@ -71,6 +88,7 @@ class Background:
             self.threads.append(
                 threading.Thread(target=self.worker.run, name="ioc-tasks", daemon=True)
             )
+        # With the redis backend, `ioc worker` processes run the tasks; here only the scheduler.
         for thread in self.threads:
             thread.start()
         logger.info("embedded scheduler and task worker started")

@@ -15,11 +15,12 @@ from ioc.integrations.models import Connection, ConnectionState, RunStatus, Sync
 NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)  # 16:00 in Hồ Chí Minh City
 
 
+COLUMNS = [{"name": "ngay", "type": "date"}, {"name": "mm", "type": "decimal"}]
+
+
 @pytest.fixture
 def dataset(make_dataset: Any) -> Any:
-    return make_dataset(
-        "mua", [{"name": "ngay", "type": "date"}, {"name": "mm", "type": "decimal"}]
-    )
+    return make_dataset("mua", COLUMNS)
 
 
 def make(dataset: Any, n: int, **kw: Any) -> list[Connection]:
@@ -115,3 +116,43 @@ def test_worker_once_runs_what_the_scheduler_dispatched(make_dataset: Any, tmp_p
     # It comes back in a minute, not in half an hour.
     assert bad.next_run_at - bad.last_error_at < dt.timedelta(minutes=1, seconds=5)
     assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_redis_backend_queues_in_real_redis_and_a_worker_runs_it(
+    make_dataset: Any, tmp_path: Any, settings: Any
+) -> None:
+    """IOC_TASKS_BACKEND=redis: the scheduler's chunk goes to an RQ queue in Redis and an
+    `ioc worker` (here in-process, without fork) runs it."""
+    import django_rq
+
+    from ioc.conftest import port_open, require
+    from ioc.integrations.worker import redis_worker
+
+    require(port_open("127.0.0.1", 6379), "Redis on 127.0.0.1:6379")
+    url = "redis://127.0.0.1:6379/15"
+    settings.RQ_QUEUES = {name: {"URL": url} for name in ("default", "sync")}
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default", "sync"]}
+    }
+    django_rq.get_connection("sync").flushdb()
+    try:
+        dataset = make_dataset("mua", COLUMNS)
+        drop = tmp_path / "drop"
+        drop.mkdir()
+        (drop / "a.csv").write_text("ngay;mm\n01/11/2026;12,5\n")
+        Connection.objects.create(
+            name="Trạm mưa",
+            kind="file",
+            dataset=dataset,
+            config={"path": str(drop)},
+            interval_minutes=30,
+        )
+        assert scheduler.tick() == 1
+        assert django_rq.get_queue("sync").count == 1  # waiting in Redis
+        assert not SyncRun.objects.exists()
+        redis_worker(["sync"], fork=False).work(burst=True)
+        run = SyncRun.objects.get()
+        assert (run.status, run.rows_accepted) == (RunStatus.SUCCEEDED, 1)
+    finally:
+        django_rq.get_connection("sync").flushdb()

@@ -4,6 +4,9 @@
     ioc worker --no-scheduler      only the task worker (when another process schedules)
     ioc worker --once              one scheduler tick, then every queued task, then exit
 
+With IOC_TASKS_BACKEND=redis the tasks queue in Redis (RQ) and any number of `ioc worker`
+processes, on any machine that reaches Redis and the databases, run them.
+
 Several `ioc worker` processes may run (on one machine or several, on the same database):
 tasks are claimed once each, and only the holder of the scheduler lease dispatches.
 """
@@ -16,7 +19,13 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ioc.integrations.scheduler import tick
-from ioc.integrations.worker import make_task_worker, scheduler_loop, uses_database_backend
+from ioc.integrations.worker import (
+    make_task_worker,
+    redis_worker,
+    scheduler_loop,
+    uses_database_backend,
+    uses_redis_backend,
+)
 
 
 class Command(BaseCommand):
@@ -37,6 +46,22 @@ class Command(BaseCommand):
             self.stdout.write(f"dispatched {dispatched} connection(s)")
             if uses_database_backend():
                 make_task_worker(queues=queues, interval=0, batch=True).run()
+            elif uses_redis_backend():
+                redis_worker(queues).work(burst=True)
+            return
+        if uses_redis_backend():
+            stop = threading.Event()
+            if not opts["no_scheduler"]:
+                threading.Thread(
+                    target=scheduler_loop,
+                    args=(stop, float(settings.IOC_SCHEDULER_SECONDS)),
+                    name="ioc-scheduler",
+                    daemon=True,
+                ).start()
+            try:
+                redis_worker(queues).work()
+            finally:
+                stop.set()
             return
         if not uses_database_backend():
             raise CommandError(
