@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 import duckdb
 import pyarrow as pa
@@ -54,7 +55,10 @@ CSV_ERRORS = {
 class FileConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    path: str = Field(description="A file, or a drop folder")
+    path: str = Field("", description="A file, or a drop folder")
+    url: str = Field("", description="Or an HTTP(S) address to download the file from")
+    allow_private: bool = False  # the URL may point into the private network
+    max_bytes: int = 500 * 1024 * 1024
     pattern: str = "*"
     format: Format = "auto"
     encoding: Literal["auto", "utf-8", "utf-8-sig", "utf-16", "windows-1258", "tcvn3"] = "auto"
@@ -221,7 +225,36 @@ class FileConnector(Connector):
         assert isinstance(self.config, FileConfig)
         return self.config
 
+    def download(self) -> Path:
+        """The file at ``url``, fetched through the hardened client into a temporary folder."""
+        from ioc.integrations.http import HttpClient, HttpError
+
+        cfg = self.cfg
+        self._tmp: tempfile.TemporaryDirectory[str] | None = tempfile.TemporaryDirectory(
+            prefix="ioc-download-"
+        )
+        assert self._tmp is not None
+        name = Path(urlsplit(cfg.url).path).name or "download"
+        target = Path(self._tmp.name) / name
+        try:
+            with HttpClient(allow_private=cfg.allow_private, max_bytes=cfg.max_bytes) as client:
+                response = client.get(cfg.url)
+        except HttpError as exc:
+            raise ConnectorError(str(exc)) from None
+        target.write_bytes(response.content)
+        return target
+
+    def close(self) -> None:
+        tmp = getattr(self, "_tmp", None)
+        if tmp is not None:
+            tmp.cleanup()
+            self._tmp = None
+
     def files(self) -> list[Path]:
+        if self.cfg.url:
+            return [self.download()]
+        if not self.cfg.path:
+            raise ConnectorError("Cần đường dẫn hoặc địa chỉ URL / a path or a URL is needed")
         root = Path(self.cfg.path)
         if root.is_dir():
             return sorted(p for p in root.glob(self.cfg.pattern) if p.is_file())
@@ -236,7 +269,7 @@ class FileConnector(Connector):
         return f"{len(files)} file(s)"
 
     def read(self) -> Iterator[pa.RecordBatch | pa.Table]:
-        root = Path(self.cfg.path)
+        root = Path(self.cfg.path) if self.cfg.path else None
         for path in self.files():
             self.state.source_id = f"file:{checksum(path)}"
             self.state.bytes_read += path.stat().st_size
@@ -244,7 +277,7 @@ class FileConnector(Connector):
             yield from read_path(path, self.cfg, self.state.rejects, self.state.log)
             for reject in self.state.rejects:
                 reject.source = reject.source or self.state.source_id
-            if root.is_dir() and self.cfg.archive:
+            if root is not None and root.is_dir() and self.cfg.archive:
                 done = root / "done"
                 done.mkdir(exist_ok=True)
                 shutil.move(str(path), done / path.name)

@@ -321,3 +321,36 @@ def test_excel_with_a_title_merged_headers_and_two_sheets(warehouse, agencies, s
         ("dan_so_nu", "integer", "measure"),
     ]
     assert rows("dan_so", "ngay, don_vi")[0] == ("25747", dt.date(2026, 10, 1), 1200, 1300)
+
+
+def test_a_file_from_an_http_address_through_the_hardened_client(make_dataset, tmp_path):
+    import http.server
+    import threading
+
+    make_dataset("tu_url", [{"name": "a", "type": "text"}, {"name": "b", "type": "integer"}])
+    (tmp_path / "so_lieu.csv").write_text("a;b\nx;1\ny;2\n")
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, directory=str(tmp_path), **kwargs)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/so_lieu.csv"
+    try:
+        dataset = Dataset.objects.get(slug="tu_url")
+        refused = Connection.objects.create(
+            name="u1", kind="file", dataset=dataset, config={"url": url}
+        )
+        run = run_connection(refused)
+        assert run.status == RunStatus.FAILED and "private" in run.error.lower()
+        allowed = Connection.objects.create(
+            name="u2", kind="file", dataset=dataset, config={"url": url, "allow_private": True}
+        )
+        run = run_connection(allowed)
+        assert (run.rows_read, run.rows_accepted) == (2, 2), run.error
+    finally:
+        server.shutdown()
