@@ -50,8 +50,7 @@ setup: $(VENV)/.synced ioc/static/dist/app.js $(VAR)/.messages $(VAR)/static/sta
 
 demo: setup
 	$(BIN)/ioc migrate -v 0
-	$(BIN)/ioc demo --scale $(SCALE)
-	$(BIN)/ioc serve --host $(HOST) --port $(PORT)
+	$(BIN)/ioc demo --scale $(SCALE) --serve --host $(HOST) --port $(PORT)
 
 serve: setup
 	$(BIN)/ioc serve --host $(HOST) --port $(PORT)

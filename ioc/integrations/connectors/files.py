@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import duckdb
 import pyarrow as pa
 from django.utils.translation import gettext_lazy as _
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from ioc.integrations import excel, textcodecs
 from ioc.integrations.connectors.base import Connector, ConnectorError, Reject, register
@@ -55,8 +55,8 @@ CSV_ERRORS = {
 class FileConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    path: str = Field("", description="A file, or a drop folder")
-    url: str = Field("", description="Or an HTTP(S) address to download the file from")
+    path: str = ""  # a file, or a drop folder
+    url: str = ""  # or an HTTP(S) address to download the file from
     allow_private: bool = False  # the URL may point into the private network
     max_bytes: int = 500 * 1024 * 1024
     pattern: str = "*"

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ioc.demo import datasets, province  # noqa: F401  (registers the demo steps)
+from ioc.demo import datasets, live, province  # noqa: F401  (registers the demo steps)
 from ioc.demo.accounts import DEMO_USERS
 from ioc.demo.models import DemoLoad
 from ioc.demo.registry import SCALES, STEPS, DemoContext
@@ -20,6 +20,13 @@ class Command(BaseCommand):
             action="store_true",
             help="Run even on a database with other (non-demo) users.",
         )
+        parser.add_argument(
+            "--serve",
+            action="store_true",
+            help="Then serve the platform with the live sources simulated (data keeps arriving).",
+        )
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
 
     def handle(self, *args: Any, **opts: Any) -> None:
         from ioc.accounts.models import User
@@ -50,3 +57,16 @@ class Command(BaseCommand):
         for demo in DEMO_USERS:
             role = demo.role.label if demo.role else "citizen / công dân"
             self.stdout.write(f"  {demo.username:<10} {demo.password:<22} {role}")
+        if opts["serve"]:
+            from django.core.management import call_command
+
+            simulators = live.Simulators(web_url=f"http://{opts['host']}:{opts['port']}")
+            simulators.start()
+            self.stdout.write(
+                "Nguồn dữ liệu mô phỏng đang gửi / simulated sources are sending"
+                " (REST, SQL, MQTT, push, drop folder)"
+            )
+            try:
+                call_command("serve", host=opts["host"], port=opts["port"])
+            finally:
+                simulators.stop()
