@@ -199,7 +199,7 @@ def live_connections(ctx: DemoContext) -> str:
             name=f"Mô phỏng: {spec['name']}",
             kind=spec["kind"],
             dataset=dataset,
-            interval_minutes=1,
+            interval_minutes=None if spec["kind"] == "push" else 1,  # a push needs no schedule
             mapping=spec["mapping"],
         )
         configure_connection(connection, initial_config(spec["kind"]), actor=None)
@@ -276,8 +276,10 @@ class Simulators:
         self.every = every  # 1.0 = the documented pace; tests go faster
         self.server: ThreadingHTTPServer | None = None
         self.threads: list[threading.Thread] = []
+        self.mqtt: Any = None
 
-    def _loop(self, seconds: float, step: Any) -> None:
+    def _loop(self, seconds: float, step: Any, delay: float) -> None:
+        self.stop_event.wait(delay)  # e.g. until the web server listens
         while not self.stop_event.is_set():
             try:
                 step()
@@ -285,8 +287,10 @@ class Simulators:
                 logger.exception("demo simulator step failed")
             self.stop_event.wait(seconds * self.every)
 
-    def _spawn(self, seconds: float, step: Any, name: str) -> None:
-        thread = threading.Thread(target=self._loop, args=(seconds, step), name=name, daemon=True)
+    def _spawn(self, seconds: float, step: Any, name: str, delay: float = 0.0) -> None:
+        thread = threading.Thread(
+            target=self._loop, args=(seconds, step, delay), name=name, daemon=True
+        )
         thread.start()
         self.threads.append(thread)
 
@@ -310,12 +314,15 @@ class Simulators:
             if push is not None:
                 self.push_token = issue_push_token(push, actor=None)
                 self.push_url = f"{self.web_url}/api/push/{push.pk}/"
-                self._spawn(30, self.weather, "demo-weather")
+                self._spawn(30, self.weather, "demo-weather", delay=5.0)
 
     def stop(self) -> None:
         self.stop_event.set()
         if self.server is not None:
             self.server.shutdown()
+        if self.mqtt is not None:
+            self.mqtt.loop_stop()
+            self.mqtt.disconnect()
 
     # each source's one step
 
@@ -352,18 +359,22 @@ class Simulators:
         (folder / f"{now:%Y%m%d_%H%M}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     def sensors(self) -> None:
-        import paho.mqtt.publish as publish
+        import paho.mqtt.client as mqtt
+        from paho.mqtt.enums import CallbackAPIVersion
 
+        if self.mqtt is None:
+            client = mqtt.Client(callback_api_version=CallbackAPIVersion.VERSION2)
+            try:
+                client.connect("127.0.0.1", 1883)
+            except OSError:
+                return  # no broker here: the MQTT connection shows the error on its page
+            client.loop_start()
+            self.mqtt = client
         now = timezone.localtime().replace(microsecond=0)
-        messages: list[Any] = []
         for i, station in enumerate(("cau-ong-co", "ben-suc", "bach-dang", "tan-uyen")):
             level = 150 + 40 * i + 25 * random.random()
-            payload = {"luc": now.isoformat(), "muc_nuoc_cm": round(level, 1)}
-            topic = f"{MQTT_PREFIX}/quan-trac/{station}/muc-nuoc"
-            messages.append({"topic": topic, "payload": json.dumps(payload), "qos": 1})
-        # No broker here: nothing to do; the MQTT connection shows the error on its page.
-        with contextlib.suppress(OSError):
-            publish.multiple(messages, hostname="127.0.0.1", port=1883)
+            payload = json.dumps({"luc": now.isoformat(), "muc_nuoc_cm": round(level, 1)})
+            self.mqtt.publish(f"{MQTT_PREFIX}/quan-trac/{station}/muc-nuoc", payload, qos=1)
 
     def weather(self) -> None:
         now = timezone.localtime().replace(second=0, microsecond=0)

@@ -96,8 +96,11 @@ def acquire_lease(now: dt.datetime | None = None, holder: str = HOLDER) -> bool:
 
 def due(now: dt.datetime) -> list[tuple[int, int | None, str, str]]:
     """(id, interval, cron, tz) of the active, scheduled connections whose time has come."""
+    from ioc.integrations.connectors.base import registry
+
+    pulling = [key for key, cls in registry().items() if cls.pulls]  # a push is never fetched
     return list(
-        Connection.objects.filter(state=ConnectionState.ACTIVE)
+        Connection.objects.filter(state=ConnectionState.ACTIVE, kind__in=pulling)
         .filter(Q(interval_minutes__isnull=False) | ~Q(cron=""))
         .filter(Q(next_run_at__lte=now) | Q(next_run_at__isnull=True))
         .order_by("next_run_at", "pk")

@@ -34,7 +34,8 @@ def test_due_connections_are_dispatched_in_chunks_once(dataset: Any) -> None:
     make(dataset, 1200, interval_minutes=60)
     make(dataset, 3, interval_minutes=None)  # on demand only
     make(dataset, 2, interval_minutes=5, state=ConnectionState.PAUSED)
-    assert scheduler.tick(NOW) == 1200
+    Connection.objects.create(name="đẩy", kind="push", dataset=dataset, interval_minutes=5)
+    assert scheduler.tick(NOW) == 1200  # a push connection is never fetched
     assert DBTaskResult.objects.count() == 3  # 500 + 500 + 200
     args = sorted(len(r.args_kwargs["args"][0]) for r in DBTaskResult.objects.all())
     assert args == [200, 500, 500]
