@@ -76,7 +76,8 @@ class ConnectionForm(forms.Form):
     config = JsonField(
         label=_("Settings (JSON)"),
         help_text=_(
-            "Passwords and keys are stored encrypted and shown as ********; leave the stars to keep them."
+            "Passwords and keys are stored encrypted and shown as ********; "
+            "leave the stars to keep them."
         ),
     )
     mapping = JsonField(
