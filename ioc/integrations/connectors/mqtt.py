@@ -161,8 +161,8 @@ class MqttConnector(Connector):
 
     def check(self) -> str:
         client = self._connect()
-        client.loop_stop()
         client.disconnect()
+        client.loop_stop()
         return f"MQTT {self.cfg.host}:{self.cfg.port}, {len(self.cfg.topics)} topic pattern(s)"
 
     def _record(
@@ -236,6 +236,8 @@ class MqttConnector(Connector):
 
     def close(self) -> None:
         if self.client is not None:
-            self.client.loop_stop()
+            # Disconnect first: the network loop sends the queued acknowledgements before the
+            # DISCONNECT packet, then stops (the other order can drop them).
             self.client.disconnect()
+            self.client.loop_stop()
             self.client = None
