@@ -81,6 +81,7 @@ class App:
             self.seen.append(seen)
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        counted = True
         try:
             route = self.routes.get(parts.path)
             reply = route(seen) if route else Reply(404, {"error": "not found"})
@@ -89,6 +90,11 @@ class App:
             body = reply.body
             if not isinstance(body, bytes):
                 body = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+            # Done working: stop counting before the client can see the answer (and send
+            # its next request), or two requests would overlap here only in appearance.
+            with self.lock:
+                self.in_flight -= 1
+                counted = False
             handler.send_response(reply.status)
             for name, value in reply.headers.items():
                 handler.send_header(name, value)
@@ -97,8 +103,9 @@ class App:
             handler.end_headers()
             handler.wfile.write(body)
         finally:
-            with self.lock:
-                self.in_flight -= 1
+            if counted:
+                with self.lock:
+                    self.in_flight -= 1
 
 
 class Handler(BaseHTTPRequestHandler):
