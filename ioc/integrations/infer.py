@@ -121,6 +121,9 @@ def infer(sample: pa.Table, unit_lookup: UnitLookup | None = None) -> tuple[Sche
             kind = ColumnType.TIMESTAMP if times else ColumnType.DATE
             if times and not nearly_all(stamps):
                 kind = ColumnType.TEXT  # a date and time in a form we do not read safely
+        elif _has_word(source, UNIT_WORDS) and not have_unit and integral == filled and filled:
+            # Unit codes ("25747") are written as numbers but are names of places.
+            kind = ColumnType.TEXT
         elif nearly_all(numeric) and not leading_zero:
             kind = ColumnType.INTEGER if integral == numeric else ColumnType.DECIMAL
             if vi_marks and not en_marks:

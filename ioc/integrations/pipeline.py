@@ -120,8 +120,12 @@ class _Loader:
             self.rejected.append(_reject_table(mine))
         if not self.accepted and not self.rejected:
             return
+        # One chunk per column: DuckDB checkpoints ragged Arrow chunks far more slowly
+        # (0.3–0.8 s per close against 0.01 s, measured by benchmarks/ingest.py).
         accepted = (
-            pa.concat_tables(self.accepted, promote_options="default") if self.accepted else NO_ROWS
+            pa.concat_tables(self.accepted, promote_options="default").combine_chunks()
+            if self.accepted
+            else NO_ROWS
         )
         rejected = pa.concat_tables(self.rejected) if self.rejected else None
         self.write(accepted, rejected, self.source, self.ids or None, self.fresh)

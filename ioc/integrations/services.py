@@ -34,7 +34,7 @@ from ioc.integrations.infer import infer
 from ioc.integrations.mapping import Mapper, Mapping, MappingError
 from ioc.integrations.models import Connection, ConnectionState, SyncRun, Trigger
 from ioc.integrations.vault import VaultError
-from ioc.warehouse import quarantine
+from ioc.warehouse import quarantine, writer
 from ioc.warehouse.models import Dataset
 from ioc.warehouse.schema import SchemaError
 from ioc.warehouse.services import create_dataset, require_permission
@@ -90,6 +90,7 @@ def execute(
     state: ReadState = connector.state
     counts = pipeline.Counts()
     error = ""
+    created: Dataset | None = None
     try:
         batches = iter(connector.read())
         first, batches = _peek(batches)
@@ -98,7 +99,7 @@ def execute(
             if first is None:
                 raise IngestError("Tệp không có dòng dữ liệu nào / the file has no data rows")
             schema, inferred = infer(first, unit_lookup=pipeline.lookup_units)
-            dataset = create_dataset(actor=actor, schema=schema, **create)
+            dataset = created = create_dataset(actor=actor, schema=schema, **create)
             run.dataset = dataset
             run.save(update_fields=["dataset"])
             mapping = mapping or inferred
@@ -114,6 +115,12 @@ def execute(
             read=run.rows_read, accepted=run.rows_accepted, rejected=run.rows_rejected
         )
         state.log.append(f"error: {error}")
+        if created is not None and not counts.accepted:
+            # Nothing got in: drop the dataset made for this load, so --create can be retried.
+            run.dataset = None
+            run.save(update_fields=["dataset"])
+            writer.drop_table(created.slug)
+            created.delete()
     finally:
         connector.close()
     return pipeline.finish(run, counts, state, error)

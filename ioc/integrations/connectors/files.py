@@ -29,7 +29,9 @@ from ioc.integrations.connectors.base import Connector, ConnectorError, Reject, 
 
 Format = Literal["auto", "csv", "xlsx", "json", "ndjson", "parquet"]
 BATCH_ROWS = 500_000
-MAX_LINE_BYTES = 8 * 1024 * 1024  # a longer line is an error on the run, not a memory blow-up
+# A longer line is an error on the run, not a memory blow-up. DuckDB reads in blocks of 16×
+# this, within the reader's memory limit: 2 MiB keeps a 5 GB file under the 1 GiB budget.
+MAX_LINE_BYTES = 2 * 1024 * 1024
 
 EXTENSIONS: dict[str, Format] = {
     ".csv": "csv",
@@ -148,7 +150,7 @@ def read_csv(
                         raw=str(csv_line or "")[:10_000],
                     )
                 )
-        except duckdb.Error as exc:
+        except (duckdb.Error, pa.ArrowException) as exc:
             raise _duck_error(path, exc) from None
         finally:
             con.close()

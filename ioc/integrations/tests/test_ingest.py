@@ -354,3 +354,24 @@ def test_a_file_from_an_http_address_through_the_hardened_client(make_dataset, t
         assert (run.rows_read, run.rows_accepted) == (2, 2), run.error
     finally:
         server.shutdown()
+
+
+def test_a_failed_create_leaves_nothing_behind_so_it_can_be_retried(
+    warehouse, agencies, sectors, tmp_path
+):
+    bad = tmp_path / "bad.json"
+    bad.write_text('[{"a": 1}, {"a": ')
+    run = ingest_file(
+        bad, dataset="moi", create=True, sector=sectors["health"], owner=agencies["health"]
+    )
+    assert run.status == RunStatus.FAILED and run.dataset is None
+    assert not Dataset.objects.filter(slug="moi").exists()
+    good = tmp_path / "good.csv"
+    good.write_text("Mã xã;Số ca\n25747;3\n25750;4\n")
+    again = ingest_file(
+        good, dataset="moi", create=True, sector=sectors["health"], owner=agencies["health"]
+    )
+    assert again.rows_accepted == 2
+    # Commune codes written as numbers are read as the unit column, not as a measure.
+    column = Dataset.objects.get(slug="moi").parsed_schema.column("ma_xa")
+    assert (column.type.value, column.role.value) == ("text", "unit")

@@ -49,21 +49,7 @@ class Command(BaseCommand):
             elif uses_redis_backend():
                 redis_worker(queues).work(burst=True)
             return
-        if uses_redis_backend():
-            stop = threading.Event()
-            if not opts["no_scheduler"]:
-                threading.Thread(
-                    target=scheduler_loop,
-                    args=(stop, float(settings.IOC_SCHEDULER_SECONDS)),
-                    name="ioc-scheduler",
-                    daemon=True,
-                ).start()
-            try:
-                redis_worker(queues).work()
-            finally:
-                stop.set()
-            return
-        if not uses_database_backend():
+        if not (uses_redis_backend() or uses_database_backend()):
             raise CommandError(
                 "IOC_TASKS_BACKEND=immediate chạy tác vụ ngay, không cần worker /"
                 " IOC_TASKS_BACKEND=immediate runs tasks at once; there is nothing to work"
@@ -76,9 +62,12 @@ class Command(BaseCommand):
                 name="ioc-scheduler",
                 daemon=True,
             ).start()
-        worker = make_task_worker(queues=queues, interval=opts["interval"])
-        worker.configure_signals()
         try:
-            worker.run()
+            if uses_redis_backend():
+                redis_worker(queues).work()
+            else:
+                worker = make_task_worker(queues=queues, interval=opts["interval"])
+                worker.configure_signals()
+                worker.run()
         finally:
             stop.set()
