@@ -247,21 +247,42 @@ class Mapper:
             if fm.compute == "ratio":
                 value = f"CASE WHEN {nums[1]} = 0 THEN NULL ELSE {value} END"
             return raw, self._finish_number(value, col, fm, p)
+        source_type = source_types.get(fm.source or "")
+        if (
+            source_type is not None
+            and not _is_text(source_type)
+            and not fm.values
+            and fm.default is None
+            and col.role != Role.UNIT
+            and not pa.types.is_nested(source_type)
+        ):
+            # A typed source (Parquet, a database): keep its values, cast only what must be;
+            # the text of a value is made only for a rejected row's reason.
+            column = _q(fm.source or "")
+            if numeric:
+                if (
+                    fm.scale is None
+                    and fm.offset is None
+                    and (
+                        pa.types.is_integer(source_type)
+                        if col.type == ColumnType.INTEGER
+                        else pa.types.is_floating(source_type)
+                    )
+                ):
+                    return column, column
+                target = "DOUBLE"
+            elif col.type in (ColumnType.DATE, ColumnType.TIMESTAMP, ColumnType.BOOLEAN):
+                target = col.sql_type
+            else:
+                return column, f"CAST({column} AS VARCHAR)"
+            direct = f"TRY_CAST({column} AS {target})"
+            return column, self._finish_number(direct, col, fm, p) if numeric else direct
         raw = "NULL::VARCHAR" if fm.source is None else self._text(fm.source, source_types)
         if fm.values:
             cases = " ".join(f"WHEN {p(k)} THEN {p(v)}" for k, v in fm.values.items())
             raw = f"CASE {raw} {cases} ELSE {raw} END"
         if fm.default is not None:
             raw = f"coalesce({raw}, {p(fm.default)})"
-        source_type = source_types.get(fm.source or "")
-        if (
-            source_type is not None
-            and not _is_text(source_type)
-            and not fm.values
-            and (numeric or col.type in (ColumnType.DATE, ColumnType.TIMESTAMP))
-        ):
-            direct = f"TRY_CAST({_q(fm.source or '')} AS {'DOUBLE' if numeric else col.sql_type})"
-            return raw, self._finish_number(direct, col, fm, p) if numeric else direct
         return raw, self._cast(alias, col, fm, p)
 
     def _text(self, source: str, source_types: dict[str, pa.DataType]) -> str:
@@ -342,7 +363,7 @@ class Mapper:
                 }[col.type]
                 reasons.append(
                     f"CASE WHEN r{i} IS NOT NULL AND {_q(col.name)} IS NULL THEN"
-                    f" {p(label + ': «')} || left(r{i}, 80) || {p('» ' + what)} END"
+                    f" {p(label + ': «')} || left(r{i}::VARCHAR, 80) || {p('» ' + what)} END"
                 )
             if col.required:
                 reasons.append(
@@ -375,10 +396,10 @@ class Mapper:
                     f"CASE WHEN NOT ({c} {rule.op} {o}) THEN"
                     f" {p(f'không thoả {text} / fails {text}')} END"
                 )
-        all_raw = ", ".join(f"r{i}" for i in range(len(self.schema.columns)))
+        all_null = " AND ".join(f"r{i} IS NULL" for i in range(len(self.schema.columns)))
         reasons.insert(
             0,
-            f"CASE WHEN coalesce({all_raw}) IS NULL THEN"
+            f"CASE WHEN {all_null} THEN"
             f" {p('dòng không có giá trị nào / the row has no values')} END",
         )
         for name in missing:
