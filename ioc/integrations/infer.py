@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from ioc.core.text import fold
 from ioc.integrations.mapping import DATE_FORMATS, FieldMap, Mapping, number_expr
-from ioc.warehouse.schema import Column, ColumnType, Role, Schema
+from ioc.warehouse.schema import Column, ColumnType, Role, Schema, quote
 
 UNIT_WORDS = (
     "phuong",
@@ -78,7 +78,7 @@ def infer(sample: pa.Table, unit_lookup: UnitLookup | None = None) -> tuple[Sche
     have_time = have_unit = False
     for position, source in enumerate(sample.column_names, start=1):
         name = column_name(source, taken, position)
-        q = '"' + source.replace('"', '""') + '"'
+        q = quote(source)
         arrow_type = sample.schema.field(source).type
         x = f"NULLIF(trim(CAST({q} AS VARCHAR)), '')"
         num = number_expr(x, "auto")

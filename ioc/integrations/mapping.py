@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from ioc.warehouse.schema import Column, ColumnType, Role, Schema
+from ioc.warehouse.schema import Column, ColumnType, Role, Schema, quote
 
 NumberFormat = Literal["auto", "vi", "en"]
 Compute = Literal["sum", "difference", "product", "ratio", "concat", "coalesce"]
@@ -153,10 +153,6 @@ EMPTY_REJECTS = pa.table(
 UnitLookup = Callable[[list[str]], dict[str, str | None]]
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _is_text(arrow_type: pa.DataType) -> bool:
     return bool(pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type))
 
@@ -258,7 +254,7 @@ class Mapper:
         ):
             # A typed source (Parquet, a database): keep its values, cast only what must be;
             # the text of a value is made only for a rejected row's reason.
-            column = _q(fm.source or "")
+            column = quote(fm.source or "")
             if numeric:
                 if (
                     fm.scale is None
@@ -290,10 +286,10 @@ class Mapper:
         if t is None:
             return "NULL::VARCHAR"
         if _is_text(t):
-            return f"NULLIF(trim({_q(source)}), '')"
+            return f"NULLIF(trim({quote(source)}), '')"
         if pa.types.is_struct(t) or pa.types.is_list(t) or pa.types.is_map(t):
-            return f"to_json({_q(source)})::VARCHAR"
-        return f"CAST({_q(source)} AS VARCHAR)"
+            return f"to_json({quote(source)})::VARCHAR"
+        return f"CAST({quote(source)} AS VARCHAR)"
 
     def _finish_number(self, value: str, col: Column, fm: FieldMap, p: _Params) -> str:
         if fm.scale is not None:
@@ -348,7 +344,7 @@ class Mapper:
             if unit_col is not None and col.name == unit_col.name and fm is not None:
                 value = f"(SELECT code FROM units_map WHERE units_map.raw = r{i})"
             raws.append(f"{raw} AS r{i}")
-            typed.append(f"{value} AS {_q(col.name)}")
+            typed.append(f"{value} AS {quote(col.name)}")
             label = col.name
             if col.type != ColumnType.TEXT or col.role == Role.UNIT:
                 what = {
@@ -362,16 +358,16 @@ class Mapper:
                     ),
                 }[col.type]
                 reasons.append(
-                    f"CASE WHEN r{i} IS NOT NULL AND {_q(col.name)} IS NULL THEN"
+                    f"CASE WHEN r{i} IS NOT NULL AND {quote(col.name)} IS NULL THEN"
                     f" {p(label + ': «')} || left(r{i}::VARCHAR, 80) || {p('» ' + what)} END"
                 )
             if col.required:
                 reasons.append(
-                    f"CASE WHEN r{i} IS NULL AND {_q(col.name)} IS NULL THEN"
+                    f"CASE WHEN r{i} IS NULL AND {quote(col.name)} IS NULL THEN"
                     f" {p(label + ': thiếu giá trị / missing value')} END"
                 )
         for rule in self.mapping.rules:
-            c = _q(rule.column)
+            c = quote(rule.column)
             if rule.min is not None:
                 reasons.append(
                     f"CASE WHEN {c} < {p(rule.min)} THEN {p(rule.column + ': ')} || {c}::VARCHAR"
@@ -390,7 +386,7 @@ class Mapper:
                     f" {p('» không nằm trong danh sách cho phép / is not an allowed value')} END"
                 )
             if rule.op and rule.other:
-                o = _q(rule.other)
+                o = quote(rule.other)
                 text = f"{rule.column} {rule.op} {rule.other}"
                 reasons.append(
                     f"CASE WHEN NOT ({c} {rule.op} {o}) THEN"
@@ -407,19 +403,19 @@ class Mapper:
                 f"{p(f'thiếu trường nguồn «{name}» / source field «{name}» is missing')}"
             )
         whole = [
-            f"CASE WHEN {_q(c.name)} = round({_q(c.name)}) THEN {_q(c.name)}::BIGINT END"
-            f" AS {_q(c.name)}"
+            f"CASE WHEN {quote(c.name)} = round({quote(c.name)}) THEN {quote(c.name)}::BIGINT END"
+            f" AS {quote(c.name)}"
             for c in self.schema.columns
             if c.type == ColumnType.INTEGER
         ]
         replace = f" REPLACE ({', '.join(whole)})" if whole else ""
         raw_names = [f"r{i}" for i in range(len(raws))]
-        names = ", ".join(_q(c) for c in self.schema.names)
+        names = ", ".join(quote(c) for c in self.schema.names)
         sql = (
             f"SELECT {names}, _row, NULLIF(concat_ws('; ', {', '.join(reasons)}), '') AS _reason"
             f" FROM (SELECT *{replace} FROM (SELECT _row, {', '.join(raw_names + typed)}"
             f" FROM (SELECT _row, {', '.join(raws)}{', ' if source_types else ''}"
-            f"{', '.join(_q(n) for n in source_types)} FROM raw)))"
+            f"{', '.join(quote(n) for n in source_types)} FROM raw)))"
         )
         return sql, p.values, missing
 
@@ -473,7 +469,7 @@ class Mapper:
                 pairs = []
                 for i, name in enumerate(source_types):
                     keys[f"k{i}"] = name
-                    pairs.append(f"$k{i}, raw.{_q(name)}")
+                    pairs.append(f"$k{i}, raw.{quote(name)}")
                 rejected = con.sql(
                     f"SELECT m._row, m._reason, json_object({', '.join(pairs)})::VARCHAR AS _raw"
                     " FROM reasons m JOIN raw USING (_row) ORDER BY m._row",

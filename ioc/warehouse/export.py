@@ -10,7 +10,7 @@ from typing import Any
 
 from ioc.warehouse.db import read_connection
 from ioc.warehouse.models import Dataset
-from ioc.warehouse.schema import Role
+from ioc.warehouse.schema import Role, quote
 
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".xlsx": "xlsx"}
 EXCEL_MAX_ROWS = 1_048_575
@@ -25,16 +25,12 @@ class ExportError(ValueError):
     pass
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def select(dataset: Dataset, units: Collection[str] | None) -> tuple[str, list[Any]]:
     """The dataset's rows (declared columns only), limited to ``units`` when given.
 
     ``units`` None means every row; an empty collection means none (deny by default)."""
     schema = dataset.parsed_schema
-    columns = ", ".join(_q(c.name) for c in schema.columns)
+    columns = ", ".join(quote(c.name) for c in schema.columns)
     sql = f"SELECT {columns} FROM {dataset.table}"
     params: list[Any] = []
     if units is not None:
@@ -42,7 +38,7 @@ def select(dataset: Dataset, units: Collection[str] | None) -> tuple[str, list[A
         if unit_col is None or not units:
             sql += " WHERE false"
         else:
-            sql += f" WHERE {_q(unit_col.name)} IN (SELECT unnest(?::VARCHAR[]))"
+            sql += f" WHERE {quote(unit_col.name)} IN (SELECT unnest(?::VARCHAR[]))"
             params.append(sorted(units))
     return sql, params
 

@@ -24,6 +24,12 @@ IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 SYSTEM_COLUMNS = ("_run", "_source", "_row", "_loaded_at")
 
 
+def quote(name: str) -> str:
+    """An SQL identifier, double-quoted (the warehouse's SQL is built from validated names and
+    source field names; values are always bound parameters)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 class SchemaError(ValueError):
     """A schema or a schema change that is not allowed; the message is bilingual."""
 

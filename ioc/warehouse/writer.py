@@ -31,7 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ioc.warehouse.db import BOOTSTRAP_DDL, BUSY_ERRORS, warehouse_path
-from ioc.warehouse.schema import Change, Role, Schema
+from ioc.warehouse.schema import Change, Role, Schema, quote
 
 
 class WarehouseBusy(RuntimeError):
@@ -43,10 +43,6 @@ _bootstrapped: set[str] = set()  # warehouse files whose own tables this process
 _local = threading.local()
 
 WRITER_MEMORY_LIMIT = "512MB"
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 @contextmanager
@@ -113,33 +109,33 @@ def _open(path: Path, deadline: float) -> duckdb.DuckDBPyConnection:
 
 
 def create_table(slug: str, schema: Schema) -> None:
-    columns = [f"{_quote(c.name)} {c.sql_type}" for c in schema.columns]
+    columns = [f"{quote(c.name)} {c.sql_type}" for c in schema.columns]
     columns += ["_run BIGINT", "_source VARCHAR", "_row BIGINT", "_loaded_at TIMESTAMP"]
     with write_connection() as con:
-        con.execute(f"CREATE TABLE IF NOT EXISTS data.{_quote(slug)} ({', '.join(columns)})")
+        con.execute(f"CREATE TABLE IF NOT EXISTS data.{quote(slug)} ({', '.join(columns)})")
 
 
 def apply_changes(slug: str, changes: list[Change]) -> None:
     """Add columns and widen types, in one transaction."""
-    table = f"data.{_quote(slug)}"
+    table = f"data.{quote(slug)}"
     with write_connection() as con:
         con.begin()
         for change in changes:
             column = change.column
             if change.op == "add":
                 con.execute(
-                    f"ALTER TABLE {table} ADD COLUMN {_quote(column.name)} {column.sql_type}"
+                    f"ALTER TABLE {table} ADD COLUMN {quote(column.name)} {column.sql_type}"
                 )
             elif change.op == "widen":
                 con.execute(
-                    f"ALTER TABLE {table} ALTER {_quote(column.name)} TYPE {column.sql_type}"
+                    f"ALTER TABLE {table} ALTER {quote(column.name)} TYPE {column.sql_type}"
                 )
         con.commit()
 
 
 def drop_table(slug: str) -> None:
     with write_connection() as con:
-        con.execute(f"DROP TABLE IF EXISTS data.{_quote(slug)}")
+        con.execute(f"DROP TABLE IF EXISTS data.{quote(slug)}")
         con.execute("DELETE FROM meta.quarantine WHERE dataset = ?", [slug])
 
 
@@ -178,7 +174,7 @@ def write_batch(
     the quarantine rows of the same source, so a re-run keeps one copy of each rejected
     row, as it keeps one copy of each accepted one. ``fresh_source`` (the caller checked
     with :func:`source_exists`) skips looking for rows to replace in a keyless dataset."""
-    table = f"data.{_quote(slug)}"
+    table = f"data.{quote(slug)}"
     result = BatchResult(accepted=accepted.num_rows)
     with write_connection() as con:
         con.begin()
@@ -224,12 +220,12 @@ def _upsert(
     run_id: int | None,
     source: str,
 ) -> None:
-    select = ", ".join(_quote(n) for n in schema.names)
+    select = ", ".join(quote(n) for n in schema.names)
     time_col = schema.with_role(Role.TIME)
     if schema.key:
         # The newest row of each key within the batch, then replace the table's.
         con.register("incoming", accepted)
-        partition = ", ".join(_quote(k) for k in schema.key)
+        partition = ", ".join(quote(k) for k in schema.key)
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE batch AS SELECT {select}, _row FROM incoming"
             f" QUALIFY row_number() OVER (PARTITION BY {partition} ORDER BY _row DESC) = 1"
@@ -238,12 +234,12 @@ def _upsert(
         has_rows = con.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchall()[0]
         if has_rows and has_rows[0]:
             match = " AND ".join(
-                f"t.{_quote(k)} IS NOT DISTINCT FROM b.{_quote(k)}" for k in schema.key
+                f"t.{quote(k)} IS NOT DISTINCT FROM b.{quote(k)}" for k in schema.key
             )
             prune = ""
             if time_col is not None and time_col.name in schema.key:
                 # Rows are mostly loaded in time order: zone maps skip the rest of the table.
-                t = _quote(time_col.name)
+                t = quote(time_col.name)
                 prune = (
                     f" AND t.{t} BETWEEN (SELECT min({t}) FROM batch)"
                     f" AND (SELECT max({t}) FROM batch)"
@@ -278,7 +274,7 @@ def source_exists(slug: str, source: str) -> bool:
     """Whether the dataset holds rows from this source already (one scan per source)."""
     with write_connection() as con:
         row = con.execute(
-            f"SELECT EXISTS (SELECT 1 FROM data.{_quote(slug)} WHERE _source = ?)", [source]
+            f"SELECT EXISTS (SELECT 1 FROM data.{quote(slug)} WHERE _source = ?)", [source]
         ).fetchall()[0]
     return bool(row and row[0])
 
@@ -288,23 +284,17 @@ def _summarise(con: duckdb.DuckDBPyConnection, schema: Schema, result: BatchResu
     time_col = schema.with_role(Role.TIME)
     if time_col is not None:
         row = con.execute(
-            f"SELECT min({_quote(time_col.name)}), max({_quote(time_col.name)}) FROM batch"
+            f"SELECT min({quote(time_col.name)}), max({quote(time_col.name)}) FROM batch"
         ).fetchall()[0]
         if row:
             result.time_min, result.time_max = row[0], row[1]
     unit_col = schema.with_role(Role.UNIT)
     if unit_col is not None:
         rows = con.execute(
-            f"SELECT DISTINCT {_quote(unit_col.name)} FROM batch"
-            f" WHERE {_quote(unit_col.name)} IS NOT NULL LIMIT 10001"
+            f"SELECT DISTINCT {quote(unit_col.name)} FROM batch"
+            f" WHERE {quote(unit_col.name)} IS NOT NULL LIMIT 10001"
         ).fetchall()
         result.units = {str(r[0]) for r in rows}
-
-
-def count_rows(slug: str) -> int:
-    with write_connection() as con:
-        row = con.execute(f"SELECT count(*) FROM data.{_quote(slug)}").fetchall()[0]
-    return int(row[0]) if row else 0
 
 
 def execute(sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:

@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ioc.integrations import excel, textcodecs
 from ioc.integrations.connectors.base import Connector, ConnectorError, Reject, register
+from ioc.warehouse.schema import quote
 
 Format = Literal["auto", "csv", "xlsx", "json", "ndjson", "parquet"]
 BATCH_ROWS = 500_000
@@ -169,7 +170,7 @@ def read_simple(path: Path, fmt: Format) -> Iterator[pa.RecordBatch]:
         # Values of mixed JSON types come as JSON text ('"40,1"'): scalars unquoted.
         columns = []
         for name, kind in zip(rel.columns, rel.types, strict=True):
-            q = '"' + name.replace('"', '""') + '"'
+            q = quote(name)
             if str(kind) == "JSON":
                 columns.append(
                     f"CASE WHEN json_type({q}) IN ('OBJECT', 'ARRAY') THEN {q}::VARCHAR"
