@@ -250,11 +250,7 @@ def configure_connection(
     A secret sent back as the mask ("********", what forms show) keeps its stored value."""
     require_permission(actor, "integrations.change_connection")
     cls = get(connection.kind)
-    stored = vault.decrypt(connection.secrets)
-    given, _ = vault.split(config)
-    masked = {path for path, value in _flatten(given).items() if value == vault.MASK}
-    data = vault.merge(config, {p: v for p, v in stored.items() if p in masked})
-    model = cls.parse_config(data)
+    model = cls.parse_config(vault.unmask(config, connection.secrets))
     plain, secrets_found = vault.split(model.model_dump(mode="python", exclude_none=True))
     before = connection.config
     connection.config = json.loads(json.dumps(plain, default=str))
@@ -267,20 +263,6 @@ def configure_connection(
         changes={"config": [before, connection.config]},  # masked: no secret in the log
     )
     return connection
-
-
-def _flatten(value: Any, path: str = "") -> dict[str, Any]:
-    if isinstance(value, dict):
-        out: dict[str, Any] = {}
-        for key, item in value.items():
-            out.update(_flatten(item, f"{path}.{key}" if path else str(key)))
-        return out
-    if isinstance(value, list):
-        out = {}
-        for index, item in enumerate(value):
-            out.update(_flatten(item, f"{path}.{index}"))
-        return out
-    return {path: value}
 
 
 def _note_health(connection: Connection, run: SyncRun) -> None:
@@ -491,10 +473,7 @@ def preview_connection(
     schema = dataset.parsed_schema
     try:
         cls = get(kind)
-        secrets_kept = vault.decrypt(stored.secrets) if stored else {}
-        given, _ = vault.split(config)
-        masked = {p for p, v in _flatten(given).items() if v == vault.MASK}
-        data = vault.merge(config, {p: v for p, v in secrets_kept.items() if p in masked})
+        data = vault.unmask(config, stored.secrets if stored else "")
         connector = cls(cls.parse_config(data))
         if not cls.pulls:
             return Preview(schema.names, [], [], [], "")

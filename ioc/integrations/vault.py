@@ -91,3 +91,26 @@ def merge(config: dict[str, Any], secrets: dict[str, str]) -> dict[str, Any]:
         else:
             node[last] = secret
     return data
+
+
+def paths(value: Any, path: str = "") -> dict[str, Any]:
+    """Every leaf of a JSON-like value by its dotted path ("auth.password", "keys.0")."""
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            out.update(paths(item, f"{path}.{key}" if path else str(key)))
+        return out
+    if isinstance(value, list):
+        out = {}
+        for index, item in enumerate(value):
+            out.update(paths(item, f"{path}.{index}"))
+        return out
+    return {path: value}
+
+
+def unmask(config: dict[str, Any], token: str) -> dict[str, Any]:
+    """A config sent back by a form, each MASK replaced by the secret stored at its path (a
+    secret left as stars keeps its value; a new value replaces it)."""
+    stored = decrypt(token)
+    masked = {path for path, value in paths(config).items() if value == MASK}
+    return merge(config, {path: value for path, value in stored.items() if path in masked})
