@@ -10,8 +10,6 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from django.http import FileResponse, Http404, HttpRequest
@@ -160,17 +158,13 @@ def open_download(request: HttpRequest, slug: str, fmt: str) -> FileResponse:
     dataset = Dataset.objects.filter(slug=slug, is_open=True).first()
     if dataset is None or fmt not in ("csv", "parquet"):
         raise Http404
-    tmp = Path(tempfile.mkdtemp(prefix="ioc-open-")) / f"{slug}.{fmt}"
-    rows = export.write_file(dataset, tmp)
+    handle, rows = export.open_export(dataset, fmt)
     record(
         actor=current_user(request),
         action=AuditAction.READ,
         obj=dataset,
         message=f"open data {fmt}: {rows} rows",
     )
-    handle = tmp.open("rb")
-    tmp.unlink()
-    tmp.parent.rmdir()
     return FileResponse(
         handle, as_attachment=True, filename=f"{slug}.{fmt}", content_type=export.CONTENT_TYPES[fmt]
     )

@@ -21,21 +21,11 @@ from ioc.core.templatetags.vn import vn_duration
 from ioc.operations.choices import UNRESOLVED
 from ioc.operations.models import Event
 from ioc.operations.services import raise_event
-from ioc.warehouse.freshness import Freshness, Status, freshness
+from ioc.warehouse.freshness import Freshness, Status
 from ioc.warehouse.models import Dataset
 
 CHECK_EVERY = dt.timedelta(minutes=5)
 _last_check: dict[str, dt.datetime] = {}
-
-
-def dataset_freshness(dataset: Dataset, now: dt.datetime) -> Freshness:
-    return freshness(
-        dataset.cadence,
-        dataset.last_arrival_at,
-        due_time=dataset.due_time,
-        due_day=dataset.due_day,
-        now=now,
-    )
 
 
 @dataclass
@@ -75,7 +65,7 @@ def scorecard(datasets: QuerySet[Dataset], now: dt.datetime | None = None) -> li
     scores: dict[int, AgencyScore] = {}
     for dataset in datasets.select_related("owner"):
         score = scores.setdefault(dataset.owner_id, AgencyScore(dataset.owner))
-        state = dataset_freshness(dataset, now)
+        state = dataset.freshness_at(now)
         if state.status == Status.ON_TIME:
             score.on_time += 1
         elif state.status == Status.UNKNOWN:
@@ -103,7 +93,7 @@ def scorecard(datasets: QuerySet[Dataset], now: dt.datetime | None = None) -> li
 def late(datasets: Iterable[Dataset], now: dt.datetime) -> list[tuple[Dataset, Freshness]]:
     out = []
     for dataset in datasets:
-        state = dataset_freshness(dataset, now)
+        state = dataset.freshness_at(now)
         if state.status in (Status.LATE, Status.MISSING):
             out.append((dataset, state))
     return out

@@ -189,9 +189,8 @@ def download(request: HttpRequest, slug: str, fmt: str) -> HttpResponseBase:
     dataset = _dataset(request, slug)
     if fmt not in export.CONTENT_TYPES:
         raise Http404
-    tmp = Path(tempfile.mkdtemp(prefix="ioc-export-")) / f"{dataset.slug}.{fmt}"
     try:
-        rows = export.write_file(dataset, tmp, row_units(request.user))
+        handle, rows = export.open_export(dataset, fmt, row_units(request.user))
     except export.ExportError as exc:
         messages.error(request, str(exc))
         return HttpResponseRedirect(reverse("integrations:dataset", args=[slug]))
@@ -201,9 +200,6 @@ def download(request: HttpRequest, slug: str, fmt: str) -> HttpResponseBase:
         obj=dataset,
         message=f"{fmt}: {rows} rows",
     )
-    handle = tmp.open("rb")
-    tmp.unlink()  # the open handle keeps the data until the response is sent
-    tmp.parent.rmdir()
     return FileResponse(
         handle,
         as_attachment=True,

@@ -4,9 +4,10 @@ Parquet or XLSX, optionally only the rows of some administrative units (the call
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Collection
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from ioc.warehouse.db import read_connection
 from ioc.warehouse.models import Dataset
@@ -88,3 +89,19 @@ def _write_xlsx(dataset: Dataset, cursor: Any, path: Path) -> None:
         for row in rows:
             sheet.append(list(row))
     workbook.save(path)
+
+
+def open_export(
+    dataset: Dataset, fmt: str, units: Collection[str] | None = None
+) -> tuple[BinaryIO, int]:
+    """The dataset written as ``fmt`` into a temporary file, open for reading, and its row
+    count; the file is already unlinked (the handle keeps it until closed, e.g. by a
+    FileResponse once sent)."""
+    tmp = Path(tempfile.mkdtemp(prefix="ioc-export-")) / f"{dataset.slug}.{fmt}"
+    try:
+        rows = write_file(dataset, tmp, units)
+        handle = tmp.open("rb")
+    finally:
+        tmp.unlink(missing_ok=True)
+        tmp.parent.rmdir()
+    return handle, rows

@@ -7,6 +7,7 @@ The definitions live here, in the operational database; the rows live in the war
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -102,8 +103,15 @@ class Dataset(BilingualName, models.Model):
 
     @property
     def freshness(self) -> Freshness:
+        return self.freshness_at()
+
+    def freshness_at(self, now: dt.datetime | None = None) -> Freshness:
         return freshness(
-            self.cadence, self.last_arrival_at, due_time=self.due_time, due_day=self.due_day
+            self.cadence,
+            self.last_arrival_at,
+            due_time=self.due_time,
+            due_day=self.due_day,
+            now=now,
         )
 
     @property
