@@ -33,19 +33,26 @@ class ProgressBar:
         self._last_draw = 0.0
         self._last_tenth = -1
         self.done = 0
+        self.label = ""
 
     def _line(self) -> str:
         elapsed = max(time.monotonic() - self.started, 1e-6)
         rate = self.done / elapsed
         count = f"{self.done:,} {self.unit}".replace(",", ".").strip()
+        if self.label:
+            count = f"{count}  {self.label}"
         if self.total is None:
             return f"{count}  ({rate:,.0f}/s, {elapsed:.0f} s)".replace(",", ".")
         fraction = min(self.done / self.total, 1.0)
         bar = "#" * int(fraction * 30)
         return f"[{bar:<30}] {fraction:4.0%} {count}  ({rate:,.0f}/s)".replace(",", ".")
 
-    def update(self, done: int) -> None:
+    def update(self, done: int, *, total: int | None = None, label: str = "") -> None:
         self.done = done
+        if total:
+            self.total = total
+        if label:
+            self.label = label
         if not self.enabled:
             return
         now = time.monotonic()

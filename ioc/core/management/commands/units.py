@@ -29,6 +29,7 @@ from django.utils.translation import gettext_noop
 from ioc.accounts.choices import Role
 from ioc.accounts.models import User
 from ioc.core.models import AdministrativeUnit
+from ioc.core.progress import ProgressBar
 from ioc.core.units.area import refresh_area
 from ioc.core.units.errors import UnitChangeError, bilingual
 from ioc.core.units.loader import load_units
@@ -260,24 +261,14 @@ class Command(BaseCommand):
     def do_load(self, opts: dict[str, Any]) -> None:
         actor = _actor(opts["actor"])
         provinces = _codes(opts["provinces"]) or None
-        last = [-1, -1]  # last percent shown, last tenth shown
-        tty = self.stdout.isatty()
+        # On the command's own output, as before (a terminal redraws one line).
+        bar = ProgressBar(stream=self.stdout._out, enabled=not opts["json"])  # type: ignore[arg-type]
 
         def progress(done: int, total: int, stage: str) -> None:
-            percent = 100 * done // total if total else 100
-            if opts["json"] or percent == last[0]:
-                return
-            last[0] = percent
-            bar = "#" * (percent // 4)
-            if tty:
-                self.stdout.write(f"\r[{bar:<25}] {percent:3d}% {stage}", ending="")
-            elif percent // 10 != last[1]:
-                last[1] = percent // 10
-                self.stdout.write(f"[{bar:<25}] {percent:3d}% {stage}")
+            bar.update(done, total=total, label=stage)
 
         counts = load_units(provinces=provinces, progress=progress, actor=actor)
-        if tty and not opts["json"]:
-            self.stdout.write("")
+        bar.close()
         codes = _codes(opts["area"]) or list(settings.IOC_AREA)
         counts["in_area"] = refresh_area(codes, actor=actor)
         if opts["json"]:
