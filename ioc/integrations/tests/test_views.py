@@ -130,6 +130,10 @@ def test_upload_loads_the_file_and_shows_the_run(client: Client, loaded: Any, of
     assert (run.trigger, run.rows_accepted, run.started_by) == ("upload", 1, officer)
     page = client.get(response["Location"])
     assert page.status_code == 200 and b"rows-accepted" in page.content
+    assert b"msg-warning" not in page.content  # nothing rejected, nothing to warn about
+    bad = SimpleUploadedFile("xau.csv", "Ngày;Phường/xã;Số ca\n04/11/2026;25750;x\n".encode())
+    rejected = client.get(client.post("/ioc/data/kham_benh/upload/", {"file": bad})["Location"])
+    assert "Không dòng nào được nhận." in rejected.content.decode()  # said on the run itself
 
 
 def test_quarantine_page_and_replay(client: Client, loaded: Any, officer: Any) -> None:
