@@ -58,7 +58,7 @@ def conn(probe: None, make_dataset: Any) -> Connection:
         {
             "url": "https://api.so-x.gov.vn",
             "auth": {"user": "ioc", "password": "mật-khẩu-1"},
-            "keys": ["k1", "k2"],
+            "keys": ["khóa-một", "khóa-hai"],
         },
         actor=None,
     )
@@ -76,7 +76,7 @@ def test_secrets_are_encrypted_and_masked(conn: Connection) -> None:
             "SELECT config, secrets FROM integrations_connection WHERE id = %s", [conn.pk]
         )
         stored = " ".join(str(v) for v in cursor.fetchone())
-    assert "mật-khẩu-1" not in stored and "k1" not in stored
+    assert "mật-khẩu-1" not in stored and "khóa-một" not in stored
     assert "mật-khẩu-1" not in str(
         AuditEntry.objects.filter(object_type="integrations.connection").values_list(
             "changes", flat=True
@@ -85,7 +85,7 @@ def test_secrets_are_encrypted_and_masked(conn: Connection) -> None:
     cfg = connector_for(conn).config
     assert isinstance(cfg, VaultConfig)
     assert cfg.auth.password.get_secret_value() == "mật-khẩu-1"
-    assert [k.get_secret_value() for k in cfg.keys] == ["k1", "k2"]
+    assert [k.get_secret_value() for k in cfg.keys] == ["khóa-một", "khóa-hai"]
 
 
 def test_a_masked_secret_sent_back_keeps_its_value(conn: Connection) -> None:
@@ -94,7 +94,7 @@ def test_a_masked_secret_sent_back_keeps_its_value(conn: Connection) -> None:
         {
             "url": "https://api2.so-x.gov.vn",
             "auth": {"user": "ioc2", "password": vault.MASK},
-            "keys": [vault.MASK, "k3"],
+            "keys": [vault.MASK, "khóa-ba"],
         },
         actor=None,
     )
@@ -102,7 +102,7 @@ def test_a_masked_secret_sent_back_keeps_its_value(conn: Connection) -> None:
     assert isinstance(cfg, VaultConfig)
     assert cfg.url == "https://api2.so-x.gov.vn"
     assert cfg.auth.password.get_secret_value() == "mật-khẩu-1"
-    assert [k.get_secret_value() for k in cfg.keys] == ["k1", "k3"]
+    assert [k.get_secret_value() for k in cfg.keys] == ["khóa-một", "khóa-ba"]
 
 
 def test_a_changed_secret_key_gives_a_clear_error(conn: Connection, settings: Any) -> None:
