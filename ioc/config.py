@@ -175,6 +175,16 @@ SETTINGS: list[Setting] = [
         "/srv/ioc/warehouse.duckdb",
     ),
     Setting(
+        "IOC_WAREHOUSE_URL",
+        "",
+        "The warehouse on a PostgreSQL server instead of the DuckDB file (the same datasets, "
+        "writer and quarantine). Empty: the DuckDB file at IOC_WAREHOUSE_PATH.",
+        "Đặt kho dữ liệu trên máy chủ PostgreSQL thay cho tệp DuckDB (cùng bộ dữ liệu, cùng "
+        "cách ghi và cách ly). Để trống: tệp DuckDB tại IOC_WAREHOUSE_PATH.",
+        lambda n, r: _url(("postgres", "postgresql"))(n, r) if r else "",
+        "postgresql://ioc@127.0.0.1:5432/ioc_warehouse",
+    ),
+    Setting(
         "IOC_SECRET_KEY",
         "",
         "Django's secret key (signing sessions and links). Empty: generated once into "

@@ -186,12 +186,26 @@ def make_user(db: Any) -> Callable[..., Any]:
 
 @pytest.fixture
 def warehouse(settings: Any, tmp_path: Any) -> Any:
-    """A fresh, empty warehouse file for this test (the real DuckDB, through the writer)."""
+    """A fresh, empty warehouse for this test, through the writer: a new DuckDB file, or
+    (``IOC_TEST_WAREHOUSE_URL``, the PostgreSQL pass) this worker's database emptied."""
     from ioc.warehouse.db import ensure_warehouse
 
     settings.WAREHOUSE_PATH = tmp_path / "warehouse.duckdb"
-    ensure_warehouse()
-    return settings.WAREHOUSE_PATH
+    if settings.WAREHOUSE_URL:
+        _empty_pg_warehouse(settings.WAREHOUSE_URL)
+    return ensure_warehouse()
+
+
+def _empty_pg_warehouse(url: str) -> None:
+    import psycopg
+
+    from ioc.warehouse.pg import create_database
+    from ioc.warehouse.writer import forget_bootstrap
+
+    create_database(url)
+    with psycopg.connect(url, autocommit=True) as con:
+        con.execute("DROP SCHEMA IF EXISTS data CASCADE; DROP SCHEMA IF EXISTS meta CASCADE")
+    forget_bootstrap()
 
 
 @pytest.fixture

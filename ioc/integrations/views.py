@@ -144,7 +144,7 @@ def preview(
 ) -> tuple[list[str], list[tuple[Any, ...]], int]:
     sql, params = export.select(dataset, units)
     with read_connection() as con:
-        total_row = con.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()  # noqa: S608
+        total_row = con.execute(f"SELECT count(*) FROM ({sql}) AS q", params).fetchone()  # noqa: S608
         rows = con.execute(f"{sql} LIMIT {PREVIEW_ROWS}", params).fetchall()
     return dataset.parsed_schema.names, rows, int(total_row[0]) if total_row else 0
 

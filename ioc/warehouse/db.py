@@ -1,16 +1,23 @@
-"""Access to the warehouse (DuckDB). One writer at a time; everyone else reads (ADR 0001).
+"""Access to the warehouse: the DuckDB file by default (ADR 0001), or a PostgreSQL server
+when ``IOC_WAREHOUSE_URL`` is set (ADR 0008). One writer at a time; everyone else reads.
 
-Here: creating the file, read-only connections and the readiness check. Writes go through
-:mod:`ioc.warehouse.writer`.
+Here: creating the warehouse, read-only connections and the readiness check. Writes go
+through :mod:`ioc.warehouse.writer`.
 """
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TypeAlias
 
 import duckdb
 from django.conf import settings
+
+from ioc.warehouse import pg
+
+# A connection to either engine; both take ``execute(sql, [params]).fetchall()`` with ``?``.
+Connection: TypeAlias = duckdb.DuckDBPyConnection | pg.Connection
 
 # What DuckDB raises while another connection holds the file in the other mode: another
 # process (IOException) or this one (ConnectionException, "different configuration").
@@ -19,6 +26,16 @@ BUSY_ERRORS = (duckdb.IOException, duckdb.ConnectionException)
 
 def warehouse_path() -> Path:
     return Path(settings.WAREHOUSE_PATH)
+
+
+def warehouse_url() -> str:
+    """The PostgreSQL warehouse's URL, or "" for the DuckDB file."""
+    return str(getattr(settings, "WAREHOUSE_URL", "") or "")
+
+
+def engine() -> str:
+    """``duckdb`` or ``postgres``: which SQL dialect the warehouse speaks."""
+    return "postgres" if warehouse_url() else "duckdb"
 
 
 # The warehouse's own tables; every statement may run again.
@@ -42,8 +59,13 @@ CREATE TABLE IF NOT EXISTS meta.quarantine (
 """
 
 
-def ensure_warehouse() -> Path:
-    """Create the warehouse file and its own tables if missing (done by `ioc migrate`)."""
+def ensure_warehouse() -> Path | str:
+    """Create the warehouse and its own tables if missing (done by `ioc migrate`)."""
+    if url := warehouse_url():
+        pg.create_database(url)
+        with pg.connect(url) as server:
+            pg.bootstrap(server)
+        return url
     path = warehouse_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -58,11 +80,14 @@ def ensure_warehouse() -> Path:
     return path
 
 
-def read_connection(retries: int = 8) -> duckdb.DuckDBPyConnection:
+def read_connection(retries: int = 8) -> Connection:
     """A read-only connection, retrying briefly while the writer holds the file.
 
-    Close it soon (``with read_connection() as con:``): while it is open the writer waits.
+    Close it soon (``with read_connection() as con:``): while it is open the writer waits
+    (on DuckDB; PostgreSQL readers and the writer do not wait for each other).
     """
+    if url := warehouse_url():
+        return pg.connect(url, read_only=True)
     path = warehouse_path()
     delay = 0.02
     for attempt in range(retries):

@@ -9,9 +9,13 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import duckdb
+import pyarrow as pa
+
+from ioc.warehouse import pg
 from ioc.warehouse.db import read_connection
 from ioc.warehouse.models import Dataset
-from ioc.warehouse.schema import Role, quote
+from ioc.warehouse.schema import ColumnType, Role, quote
 
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".xlsx": "xlsx"}
 EXCEL_MAX_ROWS = 1_048_575
@@ -51,9 +55,24 @@ def write_file(dataset: Dataset, path: Path, units: Collection[str] | None = Non
             "Chỉ xuất được .csv, .parquet, .xlsx / only .csv, .parquet and .xlsx can be written"
         )
     sql, params = select(dataset, units)
-    with read_connection() as con:
-        count_row = con.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()
+    with read_connection() as source:
+        count_row = source.execute(f"SELECT count(*) FROM ({sql}) AS q", params).fetchone()
         count = int(count_row[0]) if count_row else 0
+        if fmt == "xlsx":
+            if count > EXCEL_MAX_ROWS:
+                raise ExportError(
+                    f"{count} dòng, quá giới hạn của Excel; hãy tải CSV hoặc Parquet /"
+                    f" {count} rows is more than Excel holds; download CSV or Parquet"
+                )
+            _write_xlsx(dataset, source.execute(sql, params), path)
+            return count
+        con = source
+        if isinstance(source, pg.Connection):
+            # DuckDB writes the files either way (one format, the same bytes): here it
+            # reads the PostgreSQL rows as they stream in.
+            con = duckdb.connect()
+            con.register("src", source.arrow_batches(sql, params, arrow_schema(dataset)))
+            sql, params = "SELECT * FROM src", []
         if fmt == "csv":
             tmp = path.with_suffix(".csv.part")
             con.execute(f"COPY ({sql}) TO '{_literal(tmp)}' (HEADER, DELIMITER ',')", params)
@@ -62,16 +81,23 @@ def write_file(dataset: Dataset, path: Path, units: Collection[str] | None = Non
                 while chunk := body.read(1 << 20):
                     out.write(chunk)
             tmp.unlink()
-        elif fmt == "parquet":
-            con.execute(f"COPY ({sql}) TO '{_literal(path)}' (FORMAT parquet)", params)
         else:
-            if count > EXCEL_MAX_ROWS:
-                raise ExportError(
-                    f"{count} dòng, quá giới hạn của Excel; hãy tải CSV hoặc Parquet /"
-                    f" {count} rows is more than Excel holds; download CSV or Parquet"
-                )
-            _write_xlsx(dataset, con.execute(sql, params), path)
+            con.execute(f"COPY ({sql}) TO '{_literal(path)}' (FORMAT parquet)", params)
     return count
+
+
+ARROW_TYPES = {
+    ColumnType.TEXT: pa.string(),
+    ColumnType.INTEGER: pa.int64(),
+    ColumnType.DECIMAL: pa.float64(),
+    ColumnType.BOOLEAN: pa.bool_(),
+    ColumnType.DATE: pa.date32(),
+    ColumnType.TIMESTAMP: pa.timestamp("us"),
+}
+
+
+def arrow_schema(dataset: Dataset) -> pa.Schema:
+    return pa.schema([(c.name, ARROW_TYPES[c.type]) for c in dataset.parsed_schema.columns])
 
 
 def _literal(path: Path) -> str:

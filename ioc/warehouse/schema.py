@@ -46,7 +46,7 @@ class ColumnType(StrEnum):
 SQL_TYPES: dict[ColumnType, str] = {
     ColumnType.TEXT: "VARCHAR",
     ColumnType.INTEGER: "BIGINT",
-    ColumnType.DECIMAL: "DOUBLE",
+    ColumnType.DECIMAL: "DOUBLE PRECISION",  # DOUBLE in DuckDB, float8 in PostgreSQL
     ColumnType.BOOLEAN: "BOOLEAN",
     ColumnType.DATE: "DATE",
     ColumnType.TIMESTAMP: "TIMESTAMP",

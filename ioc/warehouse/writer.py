@@ -12,6 +12,9 @@ keys, so nothing is lost and nothing is doubled.
 
 Datasets without a dedup key are keyed by where each row came from: ``(_source, _row)``,
 the source's identity (a file's checksum, a connection's batch) and the row's number in it.
+
+With ``IOC_WAREHOUSE_URL`` the same functions write to PostgreSQL (:mod:`ioc.warehouse.pg`):
+the lock is an advisory lock, and the dedup key is a unique index.
 """
 
 from __future__ import annotations
@@ -30,7 +33,8 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ioc.warehouse.db import BOOTSTRAP_DDL, BUSY_ERRORS, warehouse_path
+from ioc.warehouse import pg
+from ioc.warehouse.db import BOOTSTRAP_DDL, BUSY_ERRORS, Connection, warehouse_path, warehouse_url
 from ioc.warehouse.schema import Change, Role, Schema, quote
 
 
@@ -46,9 +50,9 @@ WRITER_MEMORY_LIMIT = "512MB"
 
 
 @contextmanager
-def write_connection(timeout: float = 60.0) -> Iterator[duckdb.DuckDBPyConnection]:
+def write_connection(timeout: float = 60.0) -> Iterator[Connection]:
     """The write connection, held for the duration of the ``with`` block. Re-entrant."""
-    existing: duckdb.DuckDBPyConnection | None = getattr(_local, "connection", None)
+    existing: Connection | None = getattr(_local, "connection", None)
     if existing is not None:
         yield existing
         return
@@ -56,6 +60,10 @@ def write_connection(timeout: float = 60.0) -> Iterator[duckdb.DuckDBPyConnectio
     if not _thread_lock.acquire(timeout=timeout):
         raise WarehouseBusy("warehouse writer busy")
     try:
+        if url := warehouse_url():
+            with _pg_writer(url, deadline) as server:
+                yield server
+            return
         path = warehouse_path()
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(Path(f"{path}.lock"), "a") as lock_file:
@@ -105,14 +113,50 @@ def _open(path: Path, deadline: float) -> duckdb.DuckDBPyConnection:
         return con
 
 
+@contextmanager
+def _pg_writer(url: str, deadline: float) -> Iterator[pg.Connection]:
+    con = pg.connect(url)
+    try:
+        if not pg.lock_writer(con, deadline):
+            raise WarehouseBusy("warehouse writer busy (another process)")
+        if url not in _bootstrapped:
+            pg.bootstrap(con)
+            _bootstrapped.add(url)
+        _local.connection = con
+        try:
+            yield con
+        finally:
+            _local.connection = None
+    finally:
+        con.close()  # ends the session: the advisory lock goes with it
+
+
+def forget_bootstrap() -> None:
+    """Check the warehouse's own tables again on the next write (after they were dropped)."""
+    _bootstrapped.clear()
+
+
 # Table definition ----------------------------------------------------------------------
 
 
 def create_table(slug: str, schema: Schema) -> None:
     columns = [f"{quote(c.name)} {c.sql_type}" for c in schema.columns]
     columns += ["_run BIGINT", "_source VARCHAR", "_row BIGINT", "_loaded_at TIMESTAMP"]
+    table = f"data.{quote(slug)}"
     with write_connection() as con:
-        con.execute(f"CREATE TABLE IF NOT EXISTS data.{quote(slug)} ({', '.join(columns)})")
+        con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({', '.join(columns)})")
+        if isinstance(con, pg.Connection):
+            # DuckDB finds rows by zone maps; PostgreSQL needs indexes. The key's is unique
+            # (nulls equal, as the upsert treats them) and makes the upsert an ON CONFLICT.
+            name = quote(f"{slug[:50]}_key")
+            if schema.key:
+                keys = ", ".join(quote(k) for k in schema.key)
+                con.execute(
+                    f"CREATE UNIQUE INDEX IF NOT EXISTS {name} ON {table} ({keys})"
+                    " NULLS NOT DISTINCT"
+                )
+            else:
+                con.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {table} (_source, _row)")
 
 
 def apply_changes(slug: str, changes: list[Change]) -> None:
@@ -127,8 +171,10 @@ def apply_changes(slug: str, changes: list[Change]) -> None:
                     f"ALTER TABLE {table} ADD COLUMN {quote(column.name)} {column.sql_type}"
                 )
             elif change.op == "widen":
+                name, sql_type = quote(column.name), column.sql_type
                 con.execute(
-                    f"ALTER TABLE {table} ALTER {quote(column.name)} TYPE {column.sql_type}"
+                    f"ALTER TABLE {table} ALTER COLUMN {name} TYPE {sql_type}"
+                    f" USING {name}::{sql_type}"
                 )
         con.commit()
 
@@ -191,7 +237,8 @@ def write_batch(
                 con.execute(
                     "INSERT INTO meta.quarantine"
                     " (dataset, connection_id, run_id, source, row_no, reason, raw, quarantined_at)"
-                    " SELECT ?, ?, ?, ?, _row, _reason, _raw, now()::TIMESTAMP FROM rejects",
+                    " SELECT ?::VARCHAR, ?::BIGINT, ?::BIGINT, ?::VARCHAR, _row, _reason, _raw,"
+                    " now()::TIMESTAMP FROM rejects",
                     [slug, connection_id, run_id, source],
                 ).fetchall()
                 con.unregister("rejects")
@@ -211,7 +258,7 @@ def write_batch(
 
 
 def _upsert(
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     table: str,
     schema: Schema,
     accepted: pa.Table,
@@ -221,34 +268,11 @@ def _upsert(
     source: str,
 ) -> None:
     select = ", ".join(quote(n) for n in schema.names)
-    time_col = schema.with_role(Role.TIME)
-    if schema.key:
-        # The newest row of each key within the batch, then replace the table's.
-        con.register("incoming", accepted)
-        partition = ", ".join(quote(k) for k in schema.key)
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE batch AS SELECT {select}, _row FROM incoming"
-            f" QUALIFY row_number() OVER (PARTITION BY {partition} ORDER BY _row DESC) = 1"
-        )
-        con.unregister("incoming")
-        has_rows = con.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchall()[0]
-        if has_rows and has_rows[0]:
-            match = " AND ".join(
-                f"t.{quote(k)} IS NOT DISTINCT FROM b.{quote(k)}" for k in schema.key
-            )
-            prune = ""
-            if time_col is not None and time_col.name in schema.key:
-                # Rows are mostly loaded in time order: zone maps skip the rest of the table.
-                t = quote(time_col.name)
-                prune = (
-                    f" AND t.{t} BETWEEN (SELECT min({t}) FROM batch)"
-                    f" AND (SELECT max({t}) FROM batch)"
-                )
-            deleted = con.execute(
-                f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM batch b WHERE {match}){prune}"
-            ).fetchall()[0]
-            result.replaced = int(deleted[0]) if deleted else 0
-    else:
+    insert = (
+        f"INSERT INTO {table} ({select}, _run, _source, _row, _loaded_at)"
+        f" SELECT {select}, ?::BIGINT, ?::VARCHAR, _row, now()::TIMESTAMP FROM batch"
+    )
+    if not schema.key:
         # Keyed by (_source, _row): unique within a batch by construction.
         con.register("batch", accepted)
         if not fresh_source:
@@ -258,16 +282,65 @@ def _upsert(
                 [source, low.as_py(), high.as_py()],
             ).fetchall()[0]
             result.replaced = int(deleted[0]) if deleted else 0
-    con.execute(
-        f"INSERT INTO {table} ({select}, _run, _source, _row, _loaded_at)"
-        f" SELECT {select}, ?, ?, _row, now()::TIMESTAMP FROM batch",
-        [run_id, source],
-    ).fetchall()
-    _summarise(con, schema, result)
-    if schema.key:
-        con.execute("DROP TABLE batch")
-    else:
+        con.execute(insert, [run_id, source]).fetchall()
+        _summarise(con, schema, result)
         con.unregister("batch")
+        return
+    # The newest row of each key within the batch, then replace the table's.
+    con.register("incoming", accepted)
+    partition = ", ".join(quote(k) for k in schema.key)
+    _temp_table(
+        con,
+        "batch",
+        f"SELECT {select}, _row FROM (SELECT *, row_number() OVER (PARTITION BY {partition}"
+        " ORDER BY _row DESC) AS _rank FROM incoming) AS ranked WHERE _rank = 1",
+    )
+    con.unregister("incoming")
+    if isinstance(con, pg.Connection):
+        # The key's unique index turns the upsert into one statement; xmax is not 0 on a
+        # row version that replaced another.
+        updates = ", ".join(
+            f"{quote(n)} = excluded.{quote(n)}"
+            for n in [*schema.names, "_run", "_source", "_row", "_loaded_at"]
+            if n not in schema.key
+        )
+        row = con.execute(
+            f"WITH written AS ({insert} ON CONFLICT ({partition}) DO UPDATE SET {updates}"
+            " RETURNING xmax) SELECT count(*) FILTER (WHERE xmax::text <> '0') FROM written",
+            [run_id, source],
+        ).fetchone()
+        result.replaced = int(row[0]) if row else 0
+    else:
+        _delete_replaced(con, table, schema, result)
+        con.execute(insert, [run_id, source]).fetchall()
+    _summarise(con, schema, result)
+    con.execute("DROP TABLE batch")
+
+
+def _temp_table(con: Connection, name: str, select: str) -> None:
+    if isinstance(con, pg.Connection):
+        con.execute(f"DROP TABLE IF EXISTS pg_temp.{quote(name)}")
+        con.execute(f"CREATE TEMP TABLE {quote(name)} AS {select}")
+    else:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {quote(name)} AS {select}")
+
+
+def _delete_replaced(con: Connection, table: str, schema: Schema, result: BatchResult) -> None:
+    """DuckDB: delete the table's rows whose key the batch holds again."""
+    has_rows = con.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchall()[0]
+    if not (has_rows and has_rows[0]):
+        return
+    match = " AND ".join(f"t.{quote(k)} IS NOT DISTINCT FROM b.{quote(k)}" for k in schema.key)
+    prune = ""
+    time_col = schema.with_role(Role.TIME)
+    if time_col is not None and time_col.name in schema.key:
+        # Rows are mostly loaded in time order: zone maps skip the rest of the table.
+        t = quote(time_col.name)
+        prune = f" AND t.{t} BETWEEN (SELECT min({t}) FROM batch) AND (SELECT max({t}) FROM batch)"
+    deleted = con.execute(
+        f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM batch b WHERE {match}){prune}"
+    ).fetchall()[0]
+    result.replaced = int(deleted[0]) if deleted else 0
 
 
 def source_exists(slug: str, source: str) -> bool:
@@ -279,7 +352,7 @@ def source_exists(slug: str, source: str) -> bool:
     return bool(row and row[0])
 
 
-def _summarise(con: duckdb.DuckDBPyConnection, schema: Schema, result: BatchResult) -> None:
+def _summarise(con: Connection, schema: Schema, result: BatchResult) -> None:
     """The batch's time range and units, for the "dataset changed" event."""
     time_col = schema.with_role(Role.TIME)
     if time_col is not None:

@@ -11,8 +11,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import psycopg
 import pytest
 
 from ioc.integrations.pipeline import WRITE_ROWS
@@ -40,7 +42,9 @@ def ioc(env: dict[str, str], *args: str, **kw) -> subprocess.Popen:
 
 
 @pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
+def env(tmp_path: Path, warehouse: Any, settings: Any) -> dict[str, str]:
+    """The CLI's environment: its own SQLite and DuckDB files under a fresh IOC_VAR_DIR, or
+    (the PostgreSQL pass) this worker's PostgreSQL warehouse, emptied by ``warehouse``."""
     environment = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "ioc.settings",
@@ -49,11 +53,25 @@ def env(tmp_path: Path) -> dict[str, str]:
     }
     environment.pop("IOC_DATABASE_URL", None)
     environment.pop("IOC_WAREHOUSE_PATH", None)
+    environment["IOC_WAREHOUSE_URL"] = settings.WAREHOUSE_URL
     for args in (["migrate", "-v0"], ["shell", "-c", SETUP]):
         done = ioc(environment, *args)
         _out, err = done.communicate(timeout=120)
         assert done.returncode == 0, err
     return environment
+
+
+def warehouse_row(env: dict[str, str], sql: str) -> tuple[Any, ...]:
+    """One row read from the CLI's warehouse, whichever engine it is."""
+    if url := env["IOC_WAREHOUSE_URL"]:
+        with psycopg.connect(url) as pg:
+            row = pg.execute(sql).fetchone()
+    else:
+        path = Path(env["IOC_VAR_DIR"]) / "warehouse.duckdb"
+        with duckdb.connect(str(path), read_only=True) as con:
+            row = con.execute(sql).fetchone()
+    assert row is not None
+    return tuple(row)
 
 
 def accepted_so_far(db: Path) -> int:
@@ -82,8 +100,7 @@ def test_kill_9_mid_load_then_rerun(env: dict[str, str], tmp_path: Path) -> None
     victim.wait()
     assert victim.returncode == -signal.SIGKILL
 
-    with duckdb.connect(str(var / "warehouse.duckdb"), read_only=True) as con:
-        partial = con.execute("SELECT count(*) FROM data.luot_xe").fetchone()[0]
+    (partial,) = warehouse_row(env, "SELECT count(*) FROM data.luot_xe")
     assert 0 < partial < ROWS
     # Whole writes only: the table holds what the run recorded as committed, or one whole
     # write more if the kill fell between the warehouse commit and the run's record.
@@ -95,10 +112,8 @@ def test_kill_9_mid_load_then_rerun(env: dict[str, str], tmp_path: Path) -> None
     out, err = again.communicate(timeout=300)
     assert again.returncode == 0, err
     assert json.loads(out) == {"read": ROWS, "accepted": ROWS, "rejected": 0}
-    with duckdb.connect(str(var / "warehouse.duckdb"), read_only=True) as con:
-        total, distinct = con.execute(
-            "SELECT count(*), count(DISTINCT _row) FROM data.luot_xe"
-        ).fetchone()
-        per_day = con.execute("SELECT sum(luot_xe) FROM data.luot_xe").fetchone()[0]
+    total, distinct, per_day = warehouse_row(
+        env, "SELECT count(*), count(DISTINCT _row), sum(luot_xe) FROM data.luot_xe"
+    )
     assert total == distinct == ROWS
     assert per_day == sum(i % 997 for i in range(ROWS))

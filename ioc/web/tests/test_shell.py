@@ -281,6 +281,7 @@ def test_readyz_checks_both_stores(client: Client, db: Any) -> None:
 def test_readyz_reports_a_missing_warehouse(
     client: Client, db: Any, settings: Any, tmp_path: Path
 ) -> None:
+    settings.WAREHOUSE_URL = ""
     settings.WAREHOUSE_PATH = tmp_path / "missing.duckdb"
     response = client.get("/readyz")
     assert response.status_code == 503
@@ -288,6 +289,15 @@ def test_readyz_reports_a_missing_warehouse(
     assert data["status"] == "unavailable"
     assert data["checks"]["database"] == "ok"
     assert data["checks"]["warehouse"].startswith("error: ")
+
+
+def test_readyz_reports_an_unreachable_postgresql_warehouse(
+    client: Client, db: Any, settings: Any
+) -> None:
+    settings.WAREHOUSE_URL = "postgresql://ioc@127.0.0.1:1/ioc_warehouse"  # nothing listens
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["warehouse"].startswith("error: ")
 
 
 # --- error pages -----------------------------------------------------------------------------
