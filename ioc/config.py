@@ -288,13 +288,23 @@ SETTINGS: list[Setting] = [
         "IOC_TASKS_BACKEND",
         "database",
         "Where background jobs (scheduled syncs) queue: database (the operational database, "
-        "no server needed), redis (RQ on IOC_REDIS_URL, for `ioc worker` processes on several "
-        "machines) or immediate (run at once in the caller: tests and debugging).",
+        "no server needed), redis (RQ on IOC_REDIS_URL) or rabbitmq (on IOC_AMQP_URL), for "
+        "`ioc worker` processes on several machines, or immediate (run at once in the caller: "
+        "tests and debugging).",
         "Nơi xếp hàng các tác vụ nền (đồng bộ theo lịch): database (cơ sở dữ liệu vận hành, "
-        "không cần máy chủ), redis (RQ trên IOC_REDIS_URL, cho các tiến trình `ioc worker` trên "
-        "nhiều máy) hoặc immediate (chạy ngay trong tiến trình gọi: kiểm thử, gỡ lỗi).",
-        _choice("database", "redis", "immediate"),
+        "không cần máy chủ), redis (RQ trên IOC_REDIS_URL) hoặc rabbitmq (trên IOC_AMQP_URL), "
+        "cho các tiến trình `ioc worker` trên nhiều máy, hoặc immediate (chạy ngay trong tiến "
+        "trình gọi: kiểm thử, gỡ lỗi).",
+        _choice("database", "redis", "rabbitmq", "immediate"),
         "database",
+    ),
+    Setting(
+        "IOC_AMQP_URL",
+        "",
+        "RabbitMQ for background jobs when IOC_TASKS_BACKEND=rabbitmq.",
+        "RabbitMQ cho tác vụ nền khi IOC_TASKS_BACKEND=rabbitmq.",
+        lambda n, r: _url(("amqp", "amqps"))(n, r) if r else "",
+        "amqp://ioc:secret@127.0.0.1:5672/%2F",
     ),
     Setting(
         "IOC_EMBEDDED_WORKER",

@@ -161,6 +161,7 @@ TASKS = {
         "BACKEND": {
             "database": "django_tasks_db.DatabaseBackend",
             "redis": "django_tasks_rq.RQBackend",
+            "rabbitmq": "ioc.integrations.amqp.RabbitMQBackend",
             "immediate": "django_tasks.backends.immediate.ImmediateBackend",
         }[CONF["IOC_TASKS_BACKEND"]],
         "QUEUES": ["default", "sync"],
@@ -174,6 +175,12 @@ RQ_QUEUES = {
 if CONF["IOC_TASKS_BACKEND"] == "redis" and not CONF["IOC_REDIS_URL"]:
     raise SystemExit(
         "IOC_TASKS_BACKEND=redis cần IOC_REDIS_URL / IOC_TASKS_BACKEND=redis needs IOC_REDIS_URL"
+    )
+IOC_AMQP_URL = CONF["IOC_AMQP_URL"]
+if CONF["IOC_TASKS_BACKEND"] == "rabbitmq" and not IOC_AMQP_URL:
+    raise SystemExit(
+        "IOC_TASKS_BACKEND=rabbitmq cần IOC_AMQP_URL /"
+        " IOC_TASKS_BACKEND=rabbitmq needs IOC_AMQP_URL"
     )
 IOC_EMBEDDED_WORKER = CONF["IOC_EMBEDDED_WORKER"]
 IOC_SCHEDULER_SECONDS = CONF["IOC_SCHEDULER_SECONDS"]

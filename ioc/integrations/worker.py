@@ -55,6 +55,10 @@ def uses_redis_backend() -> bool:
     return bool(settings.TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend")
 
 
+def uses_rabbitmq_backend() -> bool:
+    return bool(settings.TASKS["default"]["BACKEND"] == "ioc.integrations.amqp.RabbitMQBackend")
+
+
 def redis_worker(queues: list[str], *, fork: bool = True) -> Any:
     """An RQ worker on the task queues (the redis backend). ``fork=False``: jobs run in this
     process (tests; platforms without fork)."""
@@ -88,7 +92,7 @@ class Background:
             self.threads.append(
                 threading.Thread(target=self.worker.run, name="ioc-tasks", daemon=True)
             )
-        # With the redis backend, `ioc worker` processes run the tasks; here only the scheduler.
+        # With redis or rabbitmq, `ioc worker` processes run the tasks; here only the scheduler.
         for thread in self.threads:
             thread.start()
         logger.info("embedded scheduler and task worker started")

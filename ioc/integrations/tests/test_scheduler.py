@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 import pytest
@@ -157,3 +158,85 @@ def test_the_redis_backend_queues_in_real_redis_and_a_worker_runs_it(
         assert (run.status, run.rows_accepted) == (RunStatus.SUCCEEDED, 1)
     finally:
         django_rq.get_connection("sync").flushdb()
+
+
+@pytest.fixture
+def rabbitmq(settings: Any) -> Any:
+    """IOC_TASKS_BACKEND=rabbitmq on the real broker, with queues of this test's own."""
+    import pika
+
+    from ioc.conftest import port_open, require
+    from ioc.integrations import amqp
+
+    require(port_open("127.0.0.1", 5672), "RabbitMQ on 127.0.0.1:5672")
+    settings.IOC_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "ioc.integrations.amqp.RabbitMQBackend",
+            "QUEUES": ["default", "sync"],
+            "OPTIONS": {"PREFIX": f"ioc-test-{uuid.uuid4().hex[:8]}."},
+        }
+    }
+    connection = pika.BlockingConnection(pika.URLParameters(settings.IOC_AMQP_URL))
+    channel = connection.channel()
+
+    def waiting(queue: str) -> int:
+        declared = channel.queue_declare(amqp.queue_name(queue), durable=True, passive=True)
+        return int(declared.method.message_count)
+
+    yield channel, waiting
+    for queue in ("default", "sync"):
+        channel.queue_delete(amqp.queue_name(queue))
+    connection.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_rabbitmq_backend_queues_in_real_rabbitmq_and_a_worker_runs_it(
+    make_dataset: Any, tmp_path: Any, rabbitmq: Any
+) -> None:
+    """IOC_TASKS_BACKEND=rabbitmq: the scheduler's chunk is a persistent message on the
+    broker until `ioc worker --once` runs it and acknowledges it."""
+    _channel, waiting = rabbitmq
+    dataset = make_dataset("mua", COLUMNS)
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    (drop / "a.csv").write_text("ngay;mm\n01/11/2026;12,5\n")
+    Connection.objects.create(
+        name="Trạm mưa",
+        kind="file",
+        dataset=dataset,
+        config={"path": str(drop)},
+        interval_minutes=30,
+    )
+    assert scheduler.tick() == 1
+    assert waiting("sync") == 1  # on the broker
+    assert not SyncRun.objects.exists()
+    call_command("worker", "--once", "--no-scheduler")
+    run = SyncRun.objects.get()
+    assert (run.status, run.rows_accepted) == (RunStatus.SUCCEEDED, 1)
+    assert waiting("sync") == 0  # acknowledged
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_poison_message_is_logged_and_does_not_block_the_queue(
+    make_dataset: Any, tmp_path: Any, rabbitmq: Any, caplog: Any
+) -> None:
+    from ioc.integrations import amqp
+    from ioc.integrations.tasks import sync_connections
+
+    channel, waiting = rabbitmq
+    dataset = make_dataset("mua", COLUMNS)
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    (drop / "a.csv").write_text("ngay;mm\n01/11/2026;12,5\n")
+    conn = Connection.objects.create(
+        name="Trạm mưa", kind="file", dataset=dataset, config={"path": str(drop)}
+    )
+    channel.queue_declare(amqp.queue_name("sync"), durable=True)
+    channel.basic_publish("", amqp.queue_name("sync"), b"{not json")
+    sync_connections.enqueue([conn.pk], "manual")
+    assert waiting("sync") == 2
+    assert amqp.consume(["sync"], burst=True) == 2
+    assert "task message failed" in caplog.text
+    assert SyncRun.objects.get().rows_accepted == 1
+    assert waiting("sync") == 0

@@ -4,8 +4,8 @@
     ioc worker --no-scheduler      only the task worker (when another process schedules)
     ioc worker --once              one scheduler tick, then every queued task, then exit
 
-With IOC_TASKS_BACKEND=redis the tasks queue in Redis (RQ) and any number of `ioc worker`
-processes, on any machine that reaches Redis and the databases, run them.
+With IOC_TASKS_BACKEND=redis (RQ) or rabbitmq the tasks queue on that server, and any number
+of `ioc worker` processes, on any machine that reaches it and the databases, run them.
 
 Several `ioc worker` processes may run (on one machine or several, on the same database):
 tasks are claimed once each, and only the holder of the scheduler lease dispatches.
@@ -18,12 +18,14 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from ioc.integrations import amqp
 from ioc.integrations.scheduler import tick
 from ioc.integrations.worker import (
     make_task_worker,
     redis_worker,
     scheduler_loop,
     uses_database_backend,
+    uses_rabbitmq_backend,
     uses_redis_backend,
 )
 
@@ -48,8 +50,10 @@ class Command(BaseCommand):
                 make_task_worker(queues=queues, interval=0, batch=True).run()
             elif uses_redis_backend():
                 redis_worker(queues).work(burst=True)
+            elif uses_rabbitmq_backend():
+                amqp.consume(queues, burst=True)
             return
-        if not (uses_redis_backend() or uses_database_backend()):
+        if not (uses_redis_backend() or uses_database_backend() or uses_rabbitmq_backend()):
             raise CommandError(
                 "IOC_TASKS_BACKEND=immediate chạy tác vụ ngay, không cần worker /"
                 " IOC_TASKS_BACKEND=immediate runs tasks at once; there is nothing to work"
@@ -65,6 +69,8 @@ class Command(BaseCommand):
         try:
             if uses_redis_backend():
                 redis_worker(queues).work()
+            elif uses_rabbitmq_backend():
+                amqp.consume(queues)
             else:
                 worker = make_task_worker(queues=queues, interval=opts["interval"])
                 worker.configure_signals()
