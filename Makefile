@@ -69,7 +69,7 @@ pytest-sqlite: setup
 
 pytest-postgres: setup
 	@if [ "$$CI" = "true" ] || pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
-		IOC_DATABASE_URL=$(TEST_POSTGRES_URL) IOC_TEST_WAREHOUSE_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -n 2 -p no:cacheprovider -m "not browser"; \
+		IOC_DATABASE_URL=$(TEST_POSTGRES_URL) TEST_IOC_WAREHOUSE_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -n 2 -p no:cacheprovider -m "not browser"; \
 	else echo "PostgreSQL is not running at 127.0.0.1:5432: the PostgreSQL pass is skipped (CI never skips it)."; fi
 
 pytest: pytest-sqlite pytest-postgres

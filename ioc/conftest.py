@@ -187,7 +187,7 @@ def make_user(db: Any) -> Callable[..., Any]:
 @pytest.fixture
 def warehouse(settings: Any, tmp_path: Any) -> Any:
     """A fresh, empty warehouse for this test, through the writer: a new DuckDB file, or
-    (``IOC_TEST_WAREHOUSE_URL``, the PostgreSQL pass) this worker's database emptied."""
+    (``TEST_IOC_WAREHOUSE_URL``, the PostgreSQL pass) this worker's database emptied."""
     from ioc.warehouse.db import ensure_warehouse
 
     settings.WAREHOUSE_PATH = tmp_path / "warehouse.duckdb"

@@ -17,5 +17,5 @@ WAREHOUSE_PATH = VAR_DIR / f"test-warehouse-{_WORKER}.duckdb"  # noqa: F405
 
 # `make pytest-postgres` also puts the warehouse on the PostgreSQL server: one database per
 # worker (the `warehouse` fixture creates it and empties it before each test).
-if _url := os.environ.get("IOC_TEST_WAREHOUSE_URL"):
+if _url := os.environ.get("TEST_IOC_WAREHOUSE_URL"):
     WAREHOUSE_URL = f"{_url.rsplit('/', 1)[0]}/ioc_test_warehouse_{_WORKER}"
