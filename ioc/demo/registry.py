@@ -22,12 +22,23 @@ class Scale:
     commune_agencies: int | None  # None: one per commune of the area
     events: int
     history_years: int  # years of history in each demo dataset
+    connections: int = 0  # at least this many data connections in all (0: only the demo's own)
+    records: int = 0  # at least this many warehouse records in all (0: only the history)
 
 
 SCALES = {
     "tiny": Scale("tiny", whole_country=False, commune_agencies=4, events=6, history_years=2),
     "small": Scale("small", whole_country=True, commune_agencies=None, events=24, history_years=3),
-    "full": Scale("full", whole_country=True, commune_agencies=None, events=200, history_years=5),
+    # The seed's figures: 28,881 data connections, 280 million records.
+    "full": Scale(
+        "full",
+        whole_country=True,
+        commune_agencies=None,
+        events=200,
+        history_years=5,
+        connections=28_881,
+        records=280_000_000,
+    ),
 }
 
 
