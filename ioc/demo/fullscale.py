@@ -22,14 +22,15 @@ import datetime as dt
 import math
 from typing import Any
 
+import duckdb
 from django.db.models import Sum
 from django.utils import timezone
 
 from ioc.core.models import AdministrativeUnit, Agency, Sector
 from ioc.core.progress import ProgressBar
 from ioc.core.text import fold
-from ioc.demo.registry import DemoContext, demo_step
 from ioc.demo.live import demo_dir
+from ioc.demo.registry import DemoContext, demo_step
 from ioc.integrations.models import Connection, ConnectionState
 from ioc.warehouse import db, writer
 from ioc.warehouse.models import Dataset
@@ -113,6 +114,7 @@ def load_sensor_history(dataset: Dataset, rows: int, *, progress: bool = True) -
     for first in range(0, steps, per_slice):
         last = min(steps, first + per_slice)
         with writer.write_connection() as con:
+            assert isinstance(con, duckdb.DuckDBPyConnection)  # the step checked the engine
             con.execute(
                 "CREATE OR REPLACE TEMP TABLE stations"
                 " (i INTEGER, tram VARCHAR, ma_xa VARCHAR, loai VARCHAR, base DOUBLE, swing DOUBLE)"
@@ -148,9 +150,9 @@ def add_reporting_connections(target: int) -> int:
         Dataset.objects.all()
     )
     communes = list(
-        AdministrativeUnit.objects.filter(in_area=True, level=3).order_by("code").values_list(
-            "code", "name"
-        )
+        AdministrativeUnit.objects.filter(in_area=True, level=3)
+        .order_by("code")
+        .values_list("code", "name")
     ) or [("25747", "Phường mẫu")]
     root = demo_dir() / "drop" / "bao-cao"
     now = timezone.now()
@@ -159,7 +161,7 @@ def add_reporting_connections(target: int) -> int:
     made = 0
     for n in range(offset, offset + missing):
         dataset = datasets[n % len(datasets)]
-        code, name = communes[(n // len(datasets)) % len(communes)]
+        _code, name = communes[(n // len(datasets)) % len(communes)]
         point = n // (len(datasets) * len(communes)) + 1
         folder = root / f"{n:05d}"
         label = f"Điểm báo cáo {n + 1:05d}: {name} ({point}) → {dataset.name}"[:200]
@@ -214,9 +216,7 @@ def full_scale(ctx: DemoContext) -> str:
     if scale.records:
         dataset = sensor_dataset()
         sensor_gateway(dataset)
-        others = (
-            Dataset.objects.exclude(slug=SLUG).aggregate(n=Sum("row_count"))["n"] or 0
-        )
+        others = Dataset.objects.exclude(slug=SLUG).aggregate(n=Sum("row_count"))["n"] or 0
         if dataset.row_count:
             parts.append(f"{dataset.row_count:,} sensor readings already there")
         elif db.engine() != "duckdb":
