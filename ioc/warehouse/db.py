@@ -38,12 +38,12 @@ def engine() -> str:
     return "postgres" if warehouse_url() else "duckdb"
 
 
-# The warehouse's own tables; every statement may run again.
+# The warehouse's own tables, in SQL both engines take; every statement may run again.
 BOOTSTRAP_DDL = """
 CREATE SCHEMA IF NOT EXISTS meta;
 CREATE SCHEMA IF NOT EXISTS data;
 CREATE TABLE IF NOT EXISTS meta.info (key VARCHAR PRIMARY KEY, value VARCHAR);
-INSERT OR IGNORE INTO meta.info VALUES ('created_by', 'ioc');
+INSERT INTO meta.info VALUES ('created_by', 'ioc') ON CONFLICT DO NOTHING;
 CREATE SEQUENCE IF NOT EXISTS meta.quarantine_id;
 CREATE TABLE IF NOT EXISTS meta.quarantine (
     id BIGINT PRIMARY KEY DEFAULT nextval('meta.quarantine_id'),
@@ -59,12 +59,20 @@ CREATE TABLE IF NOT EXISTS meta.quarantine (
 """
 
 
+def bootstrap(con: Connection) -> None:
+    """Create the warehouse's own tables if missing (PostgreSQL also indexes the quarantine;
+    DuckDB scans it, as it scans everything)."""
+    con.execute(BOOTSTRAP_DDL)
+    if isinstance(con, pg.Connection):
+        con.execute(pg.QUARANTINE_INDEX)
+
+
 def ensure_warehouse() -> Path | str:
     """Create the warehouse and its own tables if missing (done by `ioc migrate`)."""
     if url := warehouse_url():
         pg.create_database(url)
         with pg.connect(url) as server:
-            pg.bootstrap(server)
+            bootstrap(server)
         return url
     path = warehouse_path()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -74,7 +82,7 @@ def ensure_warehouse() -> Path | str:
         # Another process holds it (the writer, or readers): it exists and is set up.
         return path
     try:
-        con.execute(BOOTSTRAP_DDL)
+        bootstrap(con)
     finally:
         con.close()
     return path

@@ -34,7 +34,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ioc.warehouse import pg
-from ioc.warehouse.db import BOOTSTRAP_DDL, BUSY_ERRORS, Connection, warehouse_path, warehouse_url
+from ioc.warehouse.db import BUSY_ERRORS, Connection, bootstrap, warehouse_path, warehouse_url
 from ioc.warehouse.schema import Change, Role, Schema, quote
 
 
@@ -108,7 +108,7 @@ def _open(path: Path, deadline: float) -> duckdb.DuckDBPyConnection:
             delay = min(delay * 2, 0.2)
             continue
         if str(path) not in _bootstrapped:
-            con.execute(BOOTSTRAP_DDL)
+            bootstrap(con)
             _bootstrapped.add(str(path))
         return con
 
@@ -120,7 +120,7 @@ def _pg_writer(url: str, deadline: float) -> Iterator[pg.Connection]:
         if not pg.lock_writer(con, deadline):
             raise WarehouseBusy("warehouse writer busy (another process)")
         if url not in _bootstrapped:
-            pg.bootstrap(con)
+            bootstrap(con)
             _bootstrapped.add(url)
         _local.connection = con
         try:
