@@ -18,8 +18,7 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 
 from ioc.accounts.access import current_user, permission_reason
-from ioc.core.audit import record
-from ioc.core.choices import AuditAction
+from ioc.integrations.downloads import send_export
 from ioc.warehouse import export
 from ioc.warehouse.access import visible_datasets
 from ioc.warehouse.models import Dataset
@@ -158,13 +157,4 @@ def open_download(request: HttpRequest, slug: str, fmt: str) -> FileResponse:
     dataset = Dataset.objects.filter(slug=slug, is_open=True).first()
     if dataset is None or fmt not in ("csv", "parquet"):
         raise Http404
-    handle, rows = export.open_export(dataset, fmt)
-    record(
-        actor=current_user(request),
-        action=AuditAction.READ,
-        obj=dataset,
-        message=f"open data {fmt}: {rows} rows",
-    )
-    return FileResponse(
-        handle, as_attachment=True, filename=f"{slug}.{fmt}", content_type=export.CONTENT_TYPES[fmt]
-    )
+    return send_export(request, dataset, fmt, note="open data ")

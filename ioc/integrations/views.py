@@ -19,7 +19,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
@@ -35,6 +35,7 @@ from ioc.core.models import Sector
 from ioc.core.text import fold
 from ioc.integrations.connectors.base import ConnectorError, get, registry
 from ioc.integrations.connectors.files import EXTENSIONS
+from ioc.integrations.downloads import send_export
 from ioc.integrations.entry import EntryForm, save_entry
 from ioc.integrations.forms import EXAMPLES, ConnectionForm
 from ioc.integrations.health import scorecard
@@ -190,22 +191,10 @@ def download(request: HttpRequest, slug: str, fmt: str) -> HttpResponseBase:
     if fmt not in export.CONTENT_TYPES:
         raise Http404
     try:
-        handle, rows = export.open_export(dataset, fmt, row_units(request.user))
+        return send_export(request, dataset, fmt, row_units(request.user))
     except export.ExportError as exc:
         messages.error(request, str(exc))
         return HttpResponseRedirect(reverse("integrations:dataset", args=[slug]))
-    record(
-        actor=current_user(request),
-        action=AuditAction.READ,
-        obj=dataset,
-        message=f"{fmt}: {rows} rows",
-    )
-    return FileResponse(
-        handle,
-        as_attachment=True,
-        filename=f"{dataset.slug}.{fmt}",
-        content_type=export.CONTENT_TYPES[fmt],
-    )
 
 
 @require_GET

@@ -66,24 +66,30 @@ def write_file(dataset: Dataset, path: Path, units: Collection[str] | None = Non
                 )
             _write_xlsx(dataset, source.execute(sql, params), path)
             return count
-        con = source
         if isinstance(source, pg.Connection):
             # DuckDB writes the files either way (one format, the same bytes): here it
             # reads the PostgreSQL rows as they stream in.
-            con = duckdb.connect()
-            con.register("src", source.arrow_batches(sql, params, arrow_schema(dataset)))
-            sql, params = "SELECT * FROM src", []
-        if fmt == "csv":
-            tmp = path.with_suffix(".csv.part")
-            con.execute(f"COPY ({sql}) TO '{_literal(tmp)}' (HEADER, DELIMITER ',')", params)
-            with path.open("wb") as out, tmp.open("rb") as body:
-                out.write("\ufeff".encode())
-                while chunk := body.read(1 << 20):
-                    out.write(chunk)
-            tmp.unlink()
+            with duckdb.connect() as transcoder:
+                transcoder.register("src", source.arrow_batches(sql, params, arrow_schema(dataset)))
+                _copy(transcoder, "SELECT * FROM src", [], fmt, path)
         else:
-            con.execute(f"COPY ({sql}) TO '{_literal(path)}' (FORMAT parquet)", params)
+            _copy(source, sql, params, fmt, path)
     return count
+
+
+def _copy(
+    con: duckdb.DuckDBPyConnection, sql: str, params: list[Any], fmt: str, path: Path
+) -> None:
+    if fmt == "parquet":
+        con.execute(f"COPY ({sql}) TO '{_literal(path)}' (FORMAT parquet)", params)
+        return
+    tmp = path.with_suffix(".csv.part")
+    con.execute(f"COPY ({sql}) TO '{_literal(tmp)}' (HEADER, DELIMITER ',')", params)
+    with path.open("wb") as out, tmp.open("rb") as body:
+        out.write("\ufeff".encode())  # the BOM: Excel then reads the Vietnamese text right
+        while chunk := body.read(1 << 20):
+            out.write(chunk)
+    tmp.unlink()
 
 
 ARROW_TYPES = {
