@@ -24,21 +24,14 @@ from ioc.accounts.scope import ScopeDenied, access, visible
 from ioc.core import services
 from ioc.core.audit import record
 from ioc.core.choices import AgencyKind, AuditAction
-from ioc.core.models import Agency, Sector
+from ioc.core.forms import SearchBySectorForm
+from ioc.core.models import Agency
 from ioc.core.selectors import search_agencies
 
 PAGE_SIZE = 50
 
 
-class AgencyFilterForm(forms.Form):
-    q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=200)
-    sector = forms.ModelChoiceField(
-        label=gettext_lazy("Sector"),
-        queryset=Sector.objects.all(),
-        to_field_name="code",
-        required=False,
-        empty_label=gettext_lazy("All sectors"),
-    )
+class AgencyFilterForm(SearchBySectorForm):
     kind = forms.ChoiceField(
         label=gettext_lazy("Kind"),
         choices=[("", gettext_lazy("All kinds")), *AgencyKind.choices],

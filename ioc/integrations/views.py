@@ -31,7 +31,7 @@ from ioc.accounts.access import current_user, permission_required
 from ioc.accounts.scope import ScopeDenied, access, visible
 from ioc.core.audit import record
 from ioc.core.choices import AuditAction
-from ioc.core.models import Sector
+from ioc.core.forms import SearchBySectorForm
 from ioc.core.text import fold
 from ioc.integrations.connectors.base import ConnectorError, get, registry
 from ioc.integrations.connectors.files import EXTENSIONS
@@ -89,21 +89,10 @@ def quarantine_counts() -> dict[str, int]:
         return {}
 
 
-class CatalogueFilter(forms.Form):
-    q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=200)
-    sector = forms.ModelChoiceField(
-        label=gettext_lazy("Sector"),
-        queryset=Sector.objects.all(),
-        to_field_name="code",
-        required=False,
-        empty_label=gettext_lazy("All sectors"),
-    )
-
-
 @require_GET
 @permission_required(VIEW)
 def catalogue(request: HttpRequest) -> HttpResponse:
-    form = CatalogueFilter(request.GET or None)
+    form = SearchBySectorForm(request.GET or None)
     datasets = (
         visible_datasets(request.user)
         .select_related("sector", "owner")
