@@ -120,9 +120,24 @@ def test_worker_once_runs_what_the_scheduler_dispatched(make_dataset: Any, tmp_p
     assert DBTaskResult.objects.get().status == "SUCCESSFUL"
 
 
+@pytest.fixture
+def rain_station(make_dataset: Any, tmp_path: Any) -> Connection:
+    """A drop-folder connection every 30 minutes, due now, with one row waiting."""
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    (drop / "a.csv").write_text("ngay;mm\n01/11/2026;12,5\n")
+    return Connection.objects.create(
+        name="Trạm mưa",
+        kind="file",
+        dataset=make_dataset("mua", COLUMNS),
+        config={"path": str(drop)},
+        interval_minutes=30,
+    )
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_redis_backend_queues_in_real_redis_and_a_worker_runs_it(
-    make_dataset: Any, tmp_path: Any, settings: Any
+    rain_station: Connection, settings: Any
 ) -> None:
     """IOC_TASKS_BACKEND=redis: the scheduler's chunk goes to an RQ queue in Redis and an
     `ioc worker` (here in-process, without fork) runs it."""
@@ -139,17 +154,6 @@ def test_the_redis_backend_queues_in_real_redis_and_a_worker_runs_it(
     }
     django_rq.get_connection("sync").flushdb()
     try:
-        dataset = make_dataset("mua", COLUMNS)
-        drop = tmp_path / "drop"
-        drop.mkdir()
-        (drop / "a.csv").write_text("ngay;mm\n01/11/2026;12,5\n")
-        Connection.objects.create(
-            name="Trạm mưa",
-            kind="file",
-            dataset=dataset,
-            config={"path": str(drop)},
-            interval_minutes=30,
-        )
         assert scheduler.tick() == 1
         assert django_rq.get_queue("sync").count == 1  # waiting in Redis
         assert not SyncRun.objects.exists()
@@ -192,22 +196,11 @@ def rabbitmq(settings: Any) -> Any:
 
 @pytest.mark.django_db(transaction=True)
 def test_the_rabbitmq_backend_queues_in_real_rabbitmq_and_a_worker_runs_it(
-    make_dataset: Any, tmp_path: Any, rabbitmq: Any
+    rain_station: Connection, rabbitmq: Any
 ) -> None:
     """IOC_TASKS_BACKEND=rabbitmq: the scheduler's chunk is a persistent message on the
     broker until `ioc worker --once` runs it and acknowledges it."""
     _channel, waiting = rabbitmq
-    dataset = make_dataset("mua", COLUMNS)
-    drop = tmp_path / "drop"
-    drop.mkdir()
-    (drop / "a.csv").write_text("ngay;mm\n01/11/2026;12,5\n")
-    Connection.objects.create(
-        name="Trạm mưa",
-        kind="file",
-        dataset=dataset,
-        config={"path": str(drop)},
-        interval_minutes=30,
-    )
     assert scheduler.tick() == 1
     assert waiting("sync") == 1  # on the broker
     assert not SyncRun.objects.exists()
@@ -219,19 +212,13 @@ def test_the_rabbitmq_backend_queues_in_real_rabbitmq_and_a_worker_runs_it(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_poison_message_is_logged_and_does_not_block_the_queue(
-    make_dataset: Any, tmp_path: Any, rabbitmq: Any, caplog: Any
+    rain_station: Connection, rabbitmq: Any, caplog: Any
 ) -> None:
     from ioc.integrations import amqp
     from ioc.integrations.tasks import sync_connections
 
     channel, waiting = rabbitmq
-    dataset = make_dataset("mua", COLUMNS)
-    drop = tmp_path / "drop"
-    drop.mkdir()
-    (drop / "a.csv").write_text("ngay;mm\n01/11/2026;12,5\n")
-    conn = Connection.objects.create(
-        name="Trạm mưa", kind="file", dataset=dataset, config={"path": str(drop)}
-    )
+    conn = rain_station
     channel.queue_declare(amqp.queue_name("sync"), durable=True)
     channel.basic_publish("", amqp.queue_name("sync"), b"{not json")
     sync_connections.enqueue([conn.pk], "manual")
