@@ -212,7 +212,7 @@ def load(
         for name in mapped.missing_sources:
             if name not in warned:
                 warned.add(name)
-                state.log.append(f"source field missing: {name}")
+                state.log.append(f"nguồn không có cột / source field missing: {name}")
         loader.next_row += batch.num_rows
         loader.counts.read += batch.num_rows
         table = pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch

@@ -195,7 +195,7 @@ def test_a_source_that_drops_a_column_sends_rows_to_quarantine(created, tmp_path
     # The dataset's columns are all optional: a missing source field is still a rejection,
     # because the mapping expects it (a silent NULL would hide a broken source).
     assert (run.rows_read, run.rows_accepted, run.rows_rejected) == (1, 0, 1)
-    assert "source field missing: Chi phí (triệu đồng)" in run.log
+    assert "nguồn không có cột / source field missing: Chi phí (triệu đồng)" in run.log
     assert any(
         "«Chi phí (triệu đồng)» is missing" in r.reason for r in quarantine.rows("kham_benh")
     )
