@@ -161,7 +161,10 @@ class Connection:
 
         def batches() -> Iterator[pa.RecordBatch]:
             with self.raw.cursor(name="ioc_export") as cursor:
-                cursor.execute(to_psycopg(sql).encode() if params else sql.encode(), params)
+                if params:
+                    cursor.execute(to_psycopg(sql).encode(), list(params))
+                else:
+                    cursor.execute(sql.encode())  # no parameters: "%" is plain text
                 while rows := cursor.fetchmany(size):
                     columns = list(zip(*rows, strict=True))
                     yield pa.RecordBatch.from_arrays(
