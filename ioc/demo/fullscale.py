@@ -7,7 +7,8 @@ Two parts, both only when the scale asks for them (``Scale.connections``, ``Scal
   days back as it takes for the warehouse to hold ``records`` rows. The history is written by
   the warehouse's writer with one vectorised ``INSERT … SELECT`` per slice of time (about
   1.5 million rows a second into the file here, 3 minutes for 280 million; the connector
-  path would first have to write them to files and read them back). The stations' live feed is the MQTT gateway connection.
+  path would first have to write them to files and read them back). The stations' live
+  feed is the MQTT gateway connection.
 * **Agencies' reporting channels**: one drop-folder connection per commune-level reporting
   point and dataset, until there are ``connections`` connections in all, each synced daily at
   its own time of day (staggered, so the scheduler sees a steady ~0.33 runs a second).
