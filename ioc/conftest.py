@@ -189,8 +189,10 @@ def warehouse(settings: Any, tmp_path: Any) -> Any:
     """A fresh, empty warehouse for this test, through the writer: a new DuckDB file, or
     (``TEST_IOC_WAREHOUSE_URL``, the PostgreSQL pass) this worker's database emptied."""
     from ioc.warehouse.db import ensure_warehouse
+    from ioc.warehouse.units import forget
 
     settings.WAREHOUSE_PATH = tmp_path / "warehouse.duckdb"
+    forget()  # the units' copy is checked again in the new warehouse
     if settings.WAREHOUSE_URL:
         _empty_pg_warehouse(settings.WAREHOUSE_URL)
     return ensure_warehouse()
@@ -204,7 +206,10 @@ def _empty_pg_warehouse(url: str) -> None:
 
     create_database(url)
     with psycopg.connect(url, autocommit=True) as con:
-        con.execute("DROP SCHEMA IF EXISTS data CASCADE; DROP SCHEMA IF EXISTS meta CASCADE")
+        con.execute(
+            "DROP SCHEMA IF EXISTS data CASCADE; DROP SCHEMA IF EXISTS meta CASCADE;"
+            " DROP SCHEMA IF EXISTS rollup CASCADE"
+        )
     forget_bootstrap()
 
 

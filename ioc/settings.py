@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "ioc.warehouse",
     "ioc.operations",
     "ioc.integrations",
+    "ioc.dashboards",
     "ioc.web",
     "ioc.demo",
 ]

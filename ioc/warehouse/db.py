@@ -56,6 +56,17 @@ CREATE TABLE IF NOT EXISTS meta.quarantine (
     raw VARCHAR NOT NULL,
     quarantined_at TIMESTAMP NOT NULL
 );
+CREATE TABLE IF NOT EXISTS meta.units (
+    code VARCHAR PRIMARY KEY,
+    level INTEGER NOT NULL,
+    name VARCHAR NOT NULL,
+    current_code VARCHAR,
+    current_name VARCHAR,
+    district_code VARCHAR,
+    district_name VARCHAR,
+    province_code VARCHAR,
+    province_name VARCHAR
+);
 """
 
 

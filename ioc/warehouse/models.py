@@ -235,3 +235,46 @@ class Indicator(BilingualName, models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.name_folded = fold(f"{self.name} {self.name_en} {self.code}")
         super().save(*args, **kwargs)
+
+
+def wall_time(value: dt.date | dt.datetime | None) -> str:
+    """A warehouse time value as sortable text (``YYYY-MM-DDTHH:MM:SS``, wall time, no zone)."""
+    if value is None:
+        return ""
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime.combine(value, dt.time())
+    return value.replace(tzinfo=None, microsecond=0).isoformat()
+
+
+class DataChange(models.Model):
+    """One committed batch of a dataset: the "dataset changed" event, kept.
+
+    The signal reaches only the process that wrote; these rows reach every process. The
+    semantic layer's cache checks them (an answer is stale only when a later change touched
+    its datasets and time range) and rollups refresh through them. Kept for a few days.
+    """
+
+    dataset = models.ForeignKey(
+        Dataset, models.CASCADE, related_name="changes", verbose_name=_("dataset")
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    # Wall time as sortable text (see ``wall_time``); empty: unknown, so every range.
+    time_min = models.CharField(_("from"), max_length=19, blank=True)
+    time_max = models.CharField(_("to"), max_length=19, blank=True)
+    units = models.JSONField(_("units"), default=list, blank=True)  # empty: not known / all
+    rows = models.BigIntegerField(_("rows"), default=0)
+
+    class Meta:
+        verbose_name = _("data change")
+        verbose_name_plural = _("data changes")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["dataset", "id"], name="data_change_dataset")]
+
+    def __str__(self) -> str:
+        return f"{self.dataset_id} {self.time_min}–{self.time_max}"
+
+    def overlaps(self, start: str, end: str) -> bool:
+        """Whether this change touches the wall-time range [start, end) ("" = open)."""
+        if not self.time_min or not self.time_max:
+            return True
+        return (not end or self.time_min < end) and (not start or self.time_max >= start)

@@ -11,11 +11,17 @@ it; alert rules and forecasts re-run on it::
     from ioc.warehouse.services import dataset_changed
 
     @receiver(dataset_changed)
-    def refresh(sender, dataset, time_min, time_max, units, rows, **kwargs): ...
+    def refresh(sender, dataset, time_min, time_max, units, rows, change, **kwargs): ...
+
+The signal reaches the receivers of the process that wrote. Each change is also kept as a
+:class:`~ioc.warehouse.models.DataChange` row (``change``), which every process sees: the
+semantic layer's caches and the rollups of other processes check those rows. Changes older
+than ``KEEP_CHANGES`` are dropped as new ones arrive.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +33,7 @@ from django.utils import timezone
 from ioc.core.audit import record
 from ioc.core.choices import AuditAction
 from ioc.warehouse import writer
-from ioc.warehouse.models import Dataset, DatasetSchemaVersion
+from ioc.warehouse.models import DataChange, Dataset, DatasetSchemaVersion, wall_time
 from ioc.warehouse.schema import Change, Schema, SchemaError, plan_changes
 
 if TYPE_CHECKING:
@@ -36,6 +42,9 @@ if TYPE_CHECKING:
 dataset_changed = Signal()
 
 SLUG = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+KEEP_CHANGES = dt.timedelta(days=3)
+# A change names its units only up to this many; more, and it stands for "all units".
+MAX_CHANGE_UNITS = 500
 
 
 def require_permission(actor: User | None, perm: str) -> None:
@@ -124,14 +133,25 @@ def change_schema(dataset: Dataset, new: Schema, *, actor: User | None) -> list[
     return changes
 
 
-def announce_change(dataset: Dataset, result: writer.BatchResult) -> None:
-    """After a committed batch: row count, arrival time, and the "dataset changed" signal."""
+def announce_change(dataset: Dataset, result: writer.BatchResult) -> DataChange | None:
+    """After a committed batch: row count, arrival time, the change kept, and the "dataset
+    changed" signal."""
     if not result.accepted:
-        return
+        return None
     now = timezone.now()
     rows = result.total_rows
     Dataset.objects.filter(pk=dataset.pk).update(row_count=rows, last_arrival_at=now)
     dataset.row_count, dataset.last_arrival_at = rows, now
+    units = sorted(result.units) if len(result.units) <= MAX_CHANGE_UNITS else []
+    change = DataChange.objects.create(
+        dataset=dataset,
+        time_min=wall_time(result.time_min),
+        time_max=wall_time(result.time_max),
+        units=units,
+        rows=result.accepted,
+    )
+    if change.pk % 100 == 0:  # now and then, not on every batch
+        DataChange.objects.filter(at__lt=now - KEEP_CHANGES).delete()
     dataset_changed.send(
         sender=Dataset,
         dataset=dataset,
@@ -139,4 +159,6 @@ def announce_change(dataset: Dataset, result: writer.BatchResult) -> None:
         time_max=result.time_max,
         units=frozenset(result.units),
         rows=result.accepted,
+        change=change,
     )
+    return change
