@@ -672,10 +672,14 @@ class Compiler:
                     f"cannot order by '{order.by}': not a dimension or metric of the question",
                 )
             orders.append(exp.Ordered(this=exp.column(name), desc=order.desc, nulls_first=False))
-        if not orders:
-            orders = [
-                exp.Ordered(this=exp.column(c["name"])) for c in columns if c["kind"] != "unit_name"
-            ]
+        # Then by the dimensions: ties come out in the same order every time (and a rollup's
+        # answer is the raw rows' answer row for row).
+        ordered = {o.this.name for o in orders}
+        orders += [
+            exp.Ordered(this=exp.column(c["name"]))
+            for c in columns
+            if c["kind"] != "unit_name" and c["name"] not in ordered
+        ]
         if orders:
             outer = outer.order_by(*orders)
         outer = outer.limit(_param(self.params, q.limit))

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ioc.demo import datasets, fullscale, live, province  # noqa: F401  (registers the demo steps)
+from ioc.demo import charts, datasets, fullscale, live, province  # noqa: F401  (the steps)
 from ioc.demo.accounts import DEMO_USERS
 from ioc.demo.models import DemoLoad
 from ioc.demo.registry import SCALES, STEPS, DemoContext

@@ -1,0 +1,503 @@
+"""The demo's dashboards: the province overview and one dashboard per sector, written as the
+YAML files a province keeps in version control (``ioc/demo/dashboards/*.yaml``).
+
+The files are what the demo loads (step "Dashboards", through the same import as
+``ioc dashboards import``); this module wrote them from the demo's dataset specs and writes
+them again after the specs change::
+
+    ioc shell -c "from ioc.demo.charts import write; write()"
+
+Each sector gets KPI tiles (this month, this year, against the target), monthly trends,
+yearly totals, growth, the communes' ranking and table, the old districts before the July
+2025 merger, categories (share, stacked, series) when the dataset has them, a calendar of
+daily data, and data-completeness charts (communes reporting, records received).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ioc.dashboards import rollups
+from ioc.dashboards.code import import_directory
+from ioc.dashboards.models import Chart, Rollup
+from ioc.demo.datasets import SPECS, Spec
+from ioc.demo.registry import DemoContext, demo_step
+from ioc.warehouse.models import Dataset
+
+DIRECTORY = Path(__file__).parent / "dashboards"
+# Aggregations of measures that have no indicator of their own.
+AGGREGATIONS = {"aqi": "avg", "ho_ngheo": "last", "luong_mua_mm": "sum", "chi_phi": "sum"}
+
+
+class Grid:
+    """Places charts left to right on the 12-column grid, row by row."""
+
+    def __init__(self) -> None:
+        self.x = self.y = self.row_height = 0
+
+    def place(self, w: int, h: int) -> list[int]:
+        if self.x + w > 12:
+            self.x, self.y, self.row_height = 0, self.y + self.row_height, 0
+        at = [self.x, self.y, w, h]
+        self.x += w
+        self.row_height = max(self.row_height, h)
+        return at
+
+
+def aggregation(spec: Spec, measure: str) -> str:
+    for _code, _name, _en, ind_measure, agg, _target in spec.indicators:
+        if ind_measure == measure:
+            return agg
+    return AGGREGATIONS.get(measure, "sum")
+
+
+def sector_charts(spec: Spec) -> list[dict[str, Any]]:
+    time = "ngay" if spec.grain == "day" else "thang"
+    grid = Grid()
+    charts: list[dict[str, Any]] = []
+
+    def add(key: str, name: str, name_en: str, kind: str, w: int, h: int, **question: Any) -> None:
+        options = question.pop("options", None)
+        chart = {
+            "key": key.replace("_", "-"),
+            "name": name,
+            "name_en": name_en,
+            "kind": kind,
+            "at": grid.place(w, h),
+            "question": {"dataset": spec.slug, **question},
+        }
+        if options:
+            chart["options"] = options
+        charts.append(chart)
+
+    first = spec.measures[0]
+    code, ind_name, ind_en, _measure, _agg, target = spec.indicators[0]
+
+    def metric(m: Any, id_: str = "v") -> dict[str, Any]:
+        return {"id": id_, "agg": aggregation(spec, m.name), "column": m.name, "label": m.label}
+
+    # KPI tiles: this month and this year for each measure, the indicator against its target.
+    for m in spec.measures:
+        add(
+            f"{m.name}-thang-nay",
+            f"{m.label}: tháng này",
+            f"{m.label_en}: this month",
+            "kpi",
+            3,
+            2,
+            metrics=[metric(m)],
+            time={"last": "1 months"},
+            options={"unit": m.unit, "compare": "previous"},
+        )
+        add(
+            f"{m.name}-nam-nay",
+            f"{m.label}: năm nay",
+            f"{m.label_en}: this year",
+            "kpi",
+            3,
+            2,
+            metrics=[metric(m)],
+            time={"last": "1 years"},
+            options={"unit": m.unit, "compare": "previous"},
+        )
+    if target is not None:
+        add(
+            "chi-tieu-so-voi-muc-tieu",
+            f"{ind_name} so với mục tiêu",
+            f"{ind_en} against target",
+            "gauge",
+            3,
+            2,
+            metrics=[{"id": "v", "indicator": code}],
+            time={"last": "1 months"},
+            options={"target": target},
+        )
+    add(
+        "xa-bao-cao-thang-nay",
+        "Số xã, phường có số liệu tháng này",
+        "Communes reporting this month",
+        "kpi",
+        3,
+        2,
+        metrics=[{"id": "v", "agg": "count_distinct", "column": "ma_xa"}],
+        time={"last": "1 months"},
+    )
+    add(
+        "ban-ghi-thang-nay",
+        "Số bản ghi nhận được tháng này",
+        "Records received this month",
+        "kpi",
+        3,
+        2,
+        metrics=[{"id": "v", "agg": "count"}],
+        time={"last": "1 months"},
+        options={"compare": "previous"},
+    )
+
+    # Trends.
+    for m in spec.measures:
+        add(
+            f"{m.name}-theo-thang",
+            f"{m.label} theo tháng (3 năm)",
+            f"{m.label_en} by month (3 years)",
+            "line",
+            6,
+            4,
+            metrics=[metric(m)],
+            dimensions=[{"column": time, "grain": "month"}],
+            time={"last": "36 months"},
+        )
+    add(
+        f"{first.name}-theo-nam",
+        f"{first.label} theo năm",
+        f"{first.label_en} by year",
+        "area",
+        6,
+        4,
+        metrics=[metric(first)],
+        dimensions=[{"column": time, "grain": "year"}],
+    )
+    add(
+        f"{first.name}-theo-quy",
+        f"{first.label} theo quý (2 năm)",
+        f"{first.label_en} by quarter (2 years)",
+        "bar",
+        6,
+        4,
+        metrics=[metric(first)],
+        dimensions=[{"column": time, "grain": "quarter"}],
+        time={"last": "8 quarters"},
+    )
+    add(
+        f"{first.name}-tang-truong",
+        f"Tăng trưởng {first.label.lower()} so với tháng trước (%)",
+        f"{first.label_en}: growth on the previous month (%)",
+        "line",
+        6,
+        4,
+        metrics=[metric(first), {"id": "g", "growth": "v", "label": "%"}],
+        dimensions=[{"column": time, "grain": "month"}],
+        time={"last": "24 months"},
+        options={"series": ["g"]},
+    )
+    add(
+        f"{first.name}-tang-truong-nam",
+        f"Tăng trưởng {first.label.lower()} theo năm (%)",
+        f"{first.label_en}: growth year on year (%)",
+        "bar",
+        6,
+        4,
+        metrics=[metric(first), {"id": "g", "growth": "v", "label": "%"}],
+        dimensions=[{"column": time, "grain": "year"}],
+        options={"series": ["g"]},
+    )
+
+    # Communes and districts.
+    for m in spec.measures:
+        add(
+            f"{m.name}-xep-hang-xa",
+            f"10 xã, phường cao nhất: {m.label.lower()} (12 tháng)",
+            f"Top 10 communes: {m.label_en.lower()} (12 months)",
+            "ranking",
+            6,
+            5,
+            metrics=[metric(m)],
+            dimensions=[{"column": "ma_xa"}],
+            time={"last": "12 months"},
+            order=[{"by": "v", "desc": True}],
+            limit=10,
+        )
+    add(
+        f"{first.name}-thap-nhat-xa",
+        f"10 xã, phường thấp nhất: {first.label.lower()}",
+        f"Bottom 10 communes: {first.label_en.lower()}",
+        "horizontal_bar",
+        6,
+        5,
+        metrics=[metric(first)],
+        dimensions=[{"column": "ma_xa"}],
+        time={"last": "12 months"},
+        order=[{"by": "v", "desc": False}],
+        limit=10,
+    )
+    add(
+        f"{first.name}-bang-xa",
+        f"{first.label} theo xã, phường (12 tháng)",
+        f"{first.label_en} by commune (12 months)",
+        "table",
+        6,
+        6,
+        metrics=[metric(first), {"id": "s", "share": "v", "label": "Tỷ trọng (%)"}],
+        dimensions=[{"column": "ma_xa"}],
+        time={"last": "12 months"},
+        order=[{"by": "v", "desc": True}],
+        limit=200,
+    )
+    add(
+        f"{first.name}-theo-huyen-cu",
+        f"{first.label} theo huyện cũ (trước 7/2025)",
+        f"{first.label_en} by former district (before July 2025)",
+        "bar",
+        6,
+        4,
+        metrics=[metric(first)],
+        dimensions=[{"column": "ma_xa", "level": "district"}],
+        time={"start": "2024-07-01", "end": "2025-07-01"},
+    )
+
+    # Categories.
+    if spec.category:
+        column, label, label_en, _values = spec.category
+        add(
+            f"{first.name}-co-cau-{column}",
+            f"Cơ cấu theo {label.lower()} (12 tháng)",
+            f"Share by {label_en.lower()} (12 months)",
+            "pie",
+            6,
+            4,
+            metrics=[metric(first)],
+            dimensions=[{"column": column}],
+            time={"last": "12 months"},
+        )
+        add(
+            f"{first.name}-thang-theo-{column}",
+            f"{first.label} theo tháng và {label.lower()}",
+            f"{first.label_en} by month and {label_en.lower()}",
+            "stacked_bar",
+            6,
+            4,
+            metrics=[metric(first)],
+            dimensions=[{"column": time, "grain": "month"}, {"column": column}],
+            time={"last": "12 months"},
+        )
+        add(
+            f"{first.name}-xu-huong-{column}",
+            f"Xu hướng theo {label.lower()} (2 năm)",
+            f"Trend by {label_en.lower()} (2 years)",
+            "line",
+            6,
+            4,
+            metrics=[metric(first)],
+            dimensions=[{"column": time, "grain": "month"}, {"column": column}],
+            time={"last": "24 months"},
+        )
+    else:
+        add(
+            f"{first.name}-thang-nay-nam-truoc",
+            f"{first.label}: 12 tháng gần nhất",
+            f"{first.label_en}: the last 12 months",
+            "bar",
+            6,
+            4,
+            metrics=[metric(first)],
+            dimensions=[{"column": time, "grain": "month"}],
+            time={"last": "12 months"},
+        )
+        add(
+            f"{first.name}-binh-quan-xa",
+            f"{first.label}: bình quân mỗi bản ghi",
+            f"{first.label_en}: average per record",
+            "line",
+            6,
+            4,
+            metrics=[{"id": "v", "agg": "avg", "column": first.name, "label": first.label}],
+            dimensions=[{"column": time, "grain": "month"}],
+            time={"last": "24 months"},
+        )
+        add(
+            f"{first.name}-cao-nhat-thang",
+            f"{first.label}: cao nhất trong tháng",
+            f"{first.label_en}: monthly maximum",
+            "line",
+            6,
+            4,
+            metrics=[{"id": "v", "agg": "max", "column": first.name, "label": first.label}],
+            dimensions=[{"column": time, "grain": "month"}],
+            time={"last": "24 months"},
+        )
+
+    if len(spec.measures) > 1:
+        second = spec.measures[1]
+        add(
+            f"{second.name}-tren-{first.name}",
+            f"{second.label} trên {first.label.lower()}",
+            f"{second.label_en} per {first.label_en.lower()}",
+            "line",
+            6,
+            4,
+            metrics=[
+                metric(first, "a"),
+                metric(second, "b"),
+                {"id": "r", "ratio": ["b", "a"], "label": "Tỷ lệ"},
+            ],
+            dimensions=[{"column": time, "grain": "month"}],
+            time={"last": "24 months"},
+            options={"series": ["r"]},
+        )
+
+    # Daily data on a calendar; monthly data by month of the year.
+    if spec.grain == "day":
+        add(
+            f"{first.name}-lich",
+            f"{first.label} từng ngày (năm qua)",
+            f"{first.label_en} day by day (the past year)",
+            "calendar",
+            12,
+            3,
+            metrics=[metric(first)],
+            dimensions=[{"column": time, "grain": "day"}],
+            time={"last": "365 days"},
+        )
+    else:
+        add(
+            f"{first.name}-thang-gan-nhat",
+            f"{first.label}: 6 tháng gần nhất",
+            f"{first.label_en}: the last 6 months",
+            "table",
+            6,
+            4,
+            metrics=[metric(first)],
+            dimensions=[{"column": time, "grain": "month"}],
+            time={"last": "6 months"},
+            order=[{"by": time, "desc": True}],
+        )
+
+    # Is the data complete? (the centre's first question about any chart)
+    add(
+        "xa-bao-cao-theo-thang",
+        "Số xã, phường có số liệu theo tháng",
+        "Communes reporting, by month",
+        "bar",
+        6,
+        4,
+        metrics=[{"id": "v", "agg": "count_distinct", "column": "ma_xa", "label": "Xã, phường"}],
+        dimensions=[{"column": time, "grain": "month"}],
+        time={"last": "12 months"},
+    )
+    add(
+        "ban-ghi-theo-thang",
+        "Số bản ghi nhận được theo tháng",
+        "Records received, by month",
+        "area",
+        6,
+        4,
+        metrics=[{"id": "v", "agg": "count", "label": "Bản ghi"}],
+        dimensions=[{"column": time, "grain": "month"}],
+        time={"last": "24 months"},
+    )
+    return charts
+
+
+def overview_charts() -> list[dict[str, Any]]:
+    """The province at a glance: each sector's headline indicator, and a few trends."""
+    grid = Grid()
+    charts: list[dict[str, Any]] = []
+    for spec in SPECS:
+        code, name, name_en, _measure, _agg, target = spec.indicators[0]
+        charts.append(
+            {
+                "key": f"kpi-{spec.slug.replace('_', '-')}",
+                "name": name,
+                "name_en": name_en,
+                "kind": "kpi",
+                "at": grid.place(3, 2),
+                "question": {
+                    "metrics": [{"id": "v", "indicator": code}],
+                    "time": {"last": "1 months"},
+                },
+                "options": {"compare": "previous", "sector": spec.sector}
+                | ({"target": target} if target is not None else {}),
+            }
+        )
+    for spec in SPECS[:5]:
+        code, name, name_en, *_ = spec.indicators[0]
+        time = "ngay" if spec.grain == "day" else "thang"
+        charts.append(
+            {
+                "key": f"xu-huong-{spec.slug.replace('_', '-')}",
+                "name": f"{name} theo tháng",
+                "name_en": f"{name_en} by month",
+                "kind": "line",
+                "at": grid.place(6, 4),
+                "question": {
+                    "metrics": [{"id": "v", "indicator": code}],
+                    "dimensions": [{"column": time, "grain": "month"}],
+                    "time": {"last": "24 months"},
+                },
+            }
+        )
+    return charts
+
+
+def dashboards() -> list[dict[str, Any]]:
+    result = [
+        {
+            "slug": "tong-quan",
+            "name": "Toàn cảnh tỉnh",
+            "name_en": "The province at a glance",
+            "order": 0,
+            "description": "Chỉ tiêu chính của mọi lĩnh vực, tháng này.",
+            "charts": overview_charts(),
+        }
+    ]
+    for index, spec in enumerate(SPECS, start=1):
+        result.append(
+            {
+                "slug": spec.sector,
+                "name": spec.name,
+                "name_en": spec.name_en,
+                "sector": spec.sector,
+                "order": index,
+                "charts": sector_charts(spec),
+            }
+        )
+    return result
+
+
+def write(directory: Path = DIRECTORY) -> int:
+    directory.mkdir(parents=True, exist_ok=True)
+    charts = 0
+    for data in dashboards():
+        charts += len(data["charts"])
+        text = yaml.safe_dump(
+            data, allow_unicode=True, sort_keys=False, width=100, default_flow_style=None
+        )
+        header = f"# ioc dashboard '{data['slug']}' (demo; written by ioc/demo/charts.py)\n"
+        (directory / f"{data['slug']}.yaml").write_text(header + text, encoding="utf-8")
+    return charts
+
+
+# Rollups the demo keeps: months for the daily datasets (the sector dashboards' monthly
+# charts), days for the full-scale sensor readings (15-minute rows).
+DAILY_ROLLUP_DATASETS = tuple(s.slug for s in SPECS if s.grain == "day")
+SENSOR_DATASET = "so_do_cam_bien"
+
+
+@demo_step(order=59, label="Dashboards")
+def demo_dashboards(ctx: DemoContext) -> str:
+    built = 0
+    for dataset in Dataset.objects.filter(slug__in=DAILY_ROLLUP_DATASETS):
+        category = next(
+            (s.category[0] for s in SPECS if s.slug == dataset.slug and s.category), None
+        )
+        rollup = Rollup.objects.filter(dataset=dataset, name="thang").first() or rollups.define(
+            dataset, "thang", grain="month", dimensions=[category] if category else []
+        )
+        if not rollup.built:
+            rollups.build(rollup)
+            built += 1
+    sensors = Dataset.objects.filter(slug=SENSOR_DATASET).first()
+    if sensors is not None:
+        rollup = Rollup.objects.filter(dataset=sensors, name="ngay").first() or rollups.define(
+            sensors, "ngay", grain="day", dimensions=["loai"]
+        )
+        if not rollup.built:
+            rollups.build(rollup)
+            built += 1
+            ctx.out(f"    {rollup.table}: {rollup.rows:,} rows in {rollup.refresh_seconds:.1f} s")
+    saved = import_directory(DIRECTORY, actor=None)
+    charts = Chart.objects.filter(dashboard__in=saved).count()
+    return f"{len(saved)} dashboards, {charts} charts, {built} rollups built"
