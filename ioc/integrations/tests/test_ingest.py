@@ -165,6 +165,60 @@ def test_json_ndjson_and_parquet(make_dataset, tmp_path):
     assert len(rows("aqi")) == 2  # the same records three times: upserted by key
 
 
+def test_typed_parquet_over_several_row_groups_keeps_values_and_quarantines_one_row(
+    make_dataset, tmp_path
+):
+    """Columns already of the dataset's types go through as they are; the batches of the
+    reader (row groups) are mapped together; one padded text is trimmed; the one bad row is
+    quarantined with its reason and raw values; a re-run gives the same table."""
+    make_dataset(
+        "typed",
+        [
+            {"name": "ngay", "type": "date", "role": "time", "required": True},
+            {"name": "loai", "type": "text", "role": "dimension"},
+            {"name": "so_ca", "type": "integer", "role": "measure"},
+            {"name": "chi_phi", "type": "decimal", "role": "measure"},
+        ],
+    )
+    n = 300_000
+    days = [dt.date(2026, 1, 1) + dt.timedelta(days=i % 365) for i in range(n)]
+    days[250_000] = None  # required: the one rejected row
+    kinds = ["Nội trú"] * n
+    kinds[7] = "  Ngoại trú "
+    table = pa.table(
+        {
+            "ngay": pa.array(days, pa.date32()),
+            "loai": pa.array(kinds, pa.string()),
+            "so_ca": pa.array(range(n), pa.int64()),
+            "chi_phi": pa.array([i / 4 for i in range(n)], pa.float64()),
+        }
+    )
+    path = tmp_path / "typed.parquet"
+    pq.write_table(table, path, row_group_size=100_000)
+    for _ in range(2):
+        run = ingest_file(path, dataset="typed")
+        assert (run.rows_read, run.rows_accepted, run.rows_rejected) == (n, n - 1, 1), run.error
+        stored = writer.execute(
+            "SELECT count(*), count(DISTINCT _row), sum(so_ca), sum(chi_phi),"
+            " count(*) FILTER (WHERE loai = 'Ngoại trú') FROM data.typed"
+        )
+        assert stored == [(n - 1, n - 1, sum(range(n)) - 250_000, (sum(range(n)) - 250_000) / 4, 1)]
+        assert rows("typed")[0] == (dt.date(2026, 1, 1), "Nội trú", 0, 0.0)
+        held = writer.execute(
+            "SELECT row_no, reason, raw FROM meta.quarantine WHERE dataset = 'typed'"
+        )
+        assert len(held) == 1
+        row_no, reason, raw = held[0]
+        assert row_no == 250_001
+        assert reason == "ngay: thiếu giá trị / missing value"
+        assert json.loads(raw) == {
+            "ngay": None,
+            "loai": "Nội trú",
+            "so_ca": 250_000,
+            "chi_phi": 62_500.0,
+        }
+
+
 def test_invalid_json_fails_the_run_with_a_bilingual_error(make_dataset, tmp_path):
     make_dataset("x", [{"name": "a", "type": "text"}])
     bad = tmp_path / "bad.json"
