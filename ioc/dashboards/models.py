@@ -8,6 +8,7 @@ pre-aggregation of one dataset (periods × units × categories) kept in the ware
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.db import models
@@ -105,6 +106,10 @@ class Chart(BilingualName, models.Model):
     def __str__(self) -> str:
         return self.label
 
+    @property
+    def options_json(self) -> str:
+        return json.dumps(self.options, ensure_ascii=False)
+
 
 class RollupGrain(models.TextChoices):
     HOUR = "hour", _("Hour")
@@ -146,3 +151,42 @@ class Rollup(models.Model):
     def table(self) -> str:
         """The rollup's table name in the warehouse's ``rollup`` schema."""
         return f"{self.dataset.slug}__{self.name}"
+
+
+class Usage(models.Model):
+    """How often a dashboard (or one of its charts) was opened, per day, user and role:
+    centres are judged on whether anyone uses them."""
+
+    day = models.DateField(_("day"), db_index=True)
+    dashboard = models.ForeignKey(
+        Dashboard, models.CASCADE, related_name="usage", verbose_name=_("dashboard")
+    )
+    chart = models.ForeignKey(
+        Chart, models.CASCADE, null=True, blank=True, related_name="usage", verbose_name=_("chart")
+    )
+    user = models.ForeignKey(
+        "accounts.User", models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    role = models.CharField(_("role"), max_length=40, blank=True)
+    views = models.PositiveIntegerField(_("views"), default=0)
+
+    class Meta:
+        verbose_name = _("usage")
+        verbose_name_plural = _("usage")
+        # One row per day, user and dashboard (chart empty) or chart: two partial
+        # constraints, as SQLite has no NULLS NOT DISTINCT.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "dashboard", "user"],
+                condition=models.Q(chart__isnull=True),
+                name="usage_dashboard_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["day", "chart", "user"],
+                condition=models.Q(chart__isnull=False),
+                name="usage_chart_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.dashboard_id}/{self.chart_id}: {self.views}"

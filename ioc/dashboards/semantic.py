@@ -429,9 +429,19 @@ class Compiler:
                 )
                 if name is not None:
                     self.needs_units = True
-                    selects.append(exp.alias_(_agg("min", name), f"{alias}_name"))
+                    # Codes as recorded are grouped with their name (a reused code is two
+                    # units); at other levels the name follows from the code.
+                    recorded = dim.level == "recorded"
+                    selects.append(
+                        exp.alias_(name if recorded else _agg("min", name), f"{alias}_name")
+                    )
                     columns.append(
-                        {"name": f"{alias}_name", "kind": "unit_name", "column": col.name}
+                        {
+                            "name": f"{alias}_name",
+                            "kind": "unit_name",
+                            "column": col.name,
+                            "grouped": "yes" if recorded else "",
+                        }
                     )
                 continue
             if dim.level:
@@ -636,15 +646,14 @@ class Compiler:
             inner = inner.from_(self.source.table)
             where = in_range + where
         if self.needs_units:
-            assert self.unit_col is not None
             inner = inner.join(
-                exp.table_("units", db="meta", alias="u"),
-                on=exp.column("code", "u").eq(self.source.col(self.unit_col.name)),
-                join_type="left",
+                exp.table_("units", db="meta", alias="u"), on=self._unit_join(), join_type="left"
             )
         if where:
             inner = inner.where(exp.and_(*where))
-        positions = [i + 1 for i, c in enumerate(columns) if c["kind"] != "unit_name"]
+        positions = [
+            i + 1 for i, c in enumerate(columns) if c["kind"] != "unit_name" or c.get("grouped")
+        ]
         if positions:
             inner = inner.group_by(*(exp.Literal.number(p) for p in positions))
 
@@ -678,7 +687,7 @@ class Compiler:
         orders += [
             exp.Ordered(this=exp.column(c["name"]))
             for c in columns
-            if c["kind"] != "unit_name" and c["name"] not in ordered
+            if (c["kind"] != "unit_name" or c.get("grouped")) and c["name"] not in ordered
         ]
         if orders:
             outer = outer.order_by(*orders)
@@ -691,6 +700,29 @@ class Compiler:
             time_range=(_text(start), _text(end)),
             rollup=self.rollup.table if self.rollup else "",
         )
+
+    def _unit_join(self) -> exp.Expr:
+        """A record's unit: its code's version for the record's date (codes are reused)."""
+        assert self.unit_col is not None
+        on: list[exp.Expr] = [exp.column("code", "u").eq(self.source.col(self.unit_col.name))]
+        until = exp.column("until", "u")
+        if self.time_col is None:
+            on.append(exp.Is(this=until, expression=exp.Null()))
+        else:
+            when = self.source.time(self.time_col.name)
+            since = exp.column("since", "u")
+            on.append(
+                exp.or_(
+                    exp.Is(this=since, expression=exp.Null()), exp.GTE(this=when, expression=since)
+                )
+            )
+            on.append(
+                exp.or_(
+                    exp.Is(this=until.copy(), expression=exp.Null()),
+                    exp.LT(this=when.copy(), expression=until),
+                )
+            )
+        return exp.and_(*on)
 
     def _latest_source(self, in_range: list[exp.Expr]) -> exp.Expr:
         """The dataset's rows in the time range with ``_latest``: the latest time within

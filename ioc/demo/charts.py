@@ -24,12 +24,32 @@ from ioc.dashboards import rollups
 from ioc.dashboards.code import import_directory
 from ioc.dashboards.models import Chart, Rollup
 from ioc.demo.datasets import SPECS, Spec
+from ioc.demo.province import SECTORS
 from ioc.demo.registry import DemoContext, demo_step
 from ioc.warehouse.models import Dataset
 
 DIRECTORY = Path(__file__).parent / "dashboards"
 # Aggregations of measures that have no indicator of their own.
 AGGREGATIONS = {"aqi": "avg", "ho_ngheo": "last", "luong_mua_mm": "sum", "chi_phi": "sum"}
+
+
+# Measures where a rise is bad news: KPI arrows turn red when they go up.
+LOWER_IS_BETTER = {
+    "pm25",
+    "aqi",
+    "ho_so_tre_han",
+    "muc_nuoc_cm",
+    "so_vu",
+    "so_nguoi_chet",
+    "ho_ngheo",
+}
+
+
+def kpi_options(measure: str, **extra: Any) -> dict[str, Any]:
+    options: dict[str, Any] = {"compare": "previous", **{k: v for k, v in extra.items() if v}}
+    if measure in LOWER_IS_BETTER:
+        options["lower_is_better"] = True
+    return options
 
 
 class Grid:
@@ -90,7 +110,7 @@ def sector_charts(spec: Spec) -> list[dict[str, Any]]:
             2,
             metrics=[metric(m)],
             time={"last": "1 months"},
-            options={"unit": m.unit, "compare": "previous"},
+            options=kpi_options(m.name, unit=m.unit),
         )
         add(
             f"{m.name}-nam-nay",
@@ -101,7 +121,7 @@ def sector_charts(spec: Spec) -> list[dict[str, Any]]:
             2,
             metrics=[metric(m)],
             time={"last": "1 years"},
-            options={"unit": m.unit, "compare": "previous"},
+            options=kpi_options(m.name, unit=m.unit),
         )
     if target is not None:
         add(
@@ -408,7 +428,7 @@ def overview_charts() -> list[dict[str, Any]]:
                     "metrics": [{"id": "v", "indicator": code}],
                     "time": {"last": "1 months"},
                 },
-                "options": {"compare": "previous", "sector": spec.sector}
+                "options": kpi_options(_measure, sector=spec.sector)
                 | ({"target": target} if target is not None else {}),
             }
         )
@@ -443,12 +463,15 @@ def dashboards() -> list[dict[str, Any]]:
             "charts": overview_charts(),
         }
     ]
+    sectors = {code: (name, name_en) for code, name, name_en, _icon in SECTORS}
     for index, spec in enumerate(SPECS, start=1):
+        name, name_en = sectors[spec.sector]
         result.append(
             {
                 "slug": spec.sector,
-                "name": spec.name,
-                "name_en": spec.name_en,
+                "name": name,
+                "name_en": name_en,
+                "description": f"{spec.name}: số liệu theo xã, phường.",
                 "sector": spec.sector,
                 "order": index,
                 "charts": sector_charts(spec),

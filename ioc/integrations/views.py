@@ -166,6 +166,8 @@ def dataset_detail(request: HttpRequest, slug: str) -> HttpResponse:
             ],
             "runs": dataset.runs.select_related("connection", "started_by")[:10],
             "indicators": dataset.indicators.all(),
+            # Lineage downstream: the dashboards' charts that read this dataset.
+            "charts": dataset.charts.select_related("dashboard").order_by("dashboard__order"),
             "quarantined": quarantine.count(dataset.slug),
             "can_change": request.user.has_perm("warehouse.change_dataset"),
             "formats": ["csv", "xlsx", "parquet"],

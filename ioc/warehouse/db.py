@@ -57,7 +57,9 @@ CREATE TABLE IF NOT EXISTS meta.quarantine (
     quarantined_at TIMESTAMP NOT NULL
 );
 CREATE TABLE IF NOT EXISTS meta.units (
-    code VARCHAR PRIMARY KEY,
+    code VARCHAR NOT NULL,
+    since DATE,
+    until DATE,
     level INTEGER NOT NULL,
     name VARCHAR NOT NULL,
     current_code VARCHAR,

@@ -1,12 +1,17 @@
 """The administrative units, copied into the warehouse (``meta.units``) so that queries can
 group records by any level and roll old units up to the ones that replaced them.
 
-One row per unit code, as records hold it: its level and name, the unit it is part of
-today (``current_*``: itself while valid, else its primary successor through merges,
-splits and renames, see :func:`ioc.core.units.resolve.rollup_map`), its district (the
-old three-level tree's; empty for the communes created in July 2025, which have none) and
-its province. The copy is refreshed by :func:`ensure_units` whenever the operational
-database's units or transitions changed (a fingerprint kept in ``meta.info``).
+One row per version of a unit code, as records hold it: the period the version stands for
+(``since`` inclusive, ``until`` exclusive; the first version reaches back and the last one
+forward without end, so every record finds exactly one), its level and name, the unit it
+is part of today (``current_*``: itself while valid, else its primary successor through
+merges, splits and renames, see :func:`ioc.core.units.resolve.rollup_map`), its district
+(the old three-level tree's; empty for the communes created in July 2025, which have none)
+and its province. Codes are reused (a ward merged in 2025 may give its code to the new
+ward), so a record's unit is looked up by its code *and* its date.
+
+The copy is refreshed by :func:`ensure_units` whenever the operational database's units or
+transitions changed (a fingerprint kept in ``meta.info``).
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from ioc.warehouse.writer import write_connection
 
 COLUMNS = (
     "code",
+    "since",
+    "until",
     "level",
     "name",
     "current_code",
@@ -49,7 +56,7 @@ def fingerprint() -> str:
 
 
 def unit_rows() -> pa.Table:
-    """One row per code (its latest version), with its current unit, district, province."""
+    """One row per version of each code, with its current unit, district and province."""
     versions = AdministrativeUnit.objects.order_by(F("valid_from").asc(nulls_first=True), "id")
     units = {u.pk: u for u in versions}
     successor = rollup_map()
@@ -59,30 +66,46 @@ def unit_rows() -> pa.Table:
             unit = units.get(unit.parent_id) if unit.parent_id else None
         return unit if unit is not None and unit.level == level else None
 
-    rows: dict[str, tuple[object, ...]] = {}
-    for unit in units.values():  # later versions of a code overwrite earlier ones
-        current = units.get(successor.get(unit.pk, unit.pk), unit)
-        district = ancestor(unit, 2) or ancestor(current, 2)
-        province = ancestor(current, 1) or ancestor(unit, 1)
-        rows[unit.code] = (
-            unit.code,
-            int(unit.level),
-            unit.name,
-            current.code,
-            current.name,
-            district.code if district else None,
-            district.name if district else None,
-            province.code if province else None,
-            province.name if province else None,
-        )
+    by_code: dict[str, list[AdministrativeUnit]] = {}
+    for unit in units.values():  # in order of valid_from
+        found = by_code.setdefault(unit.code, [])
+        if found and found[-1].valid_from == unit.valid_from:
+            # Two units, one code, one start (a province and a commune sharing digits):
+            # records name the finer one; periods must not overlap, or rows would double.
+            if unit.level > found[-1].level:
+                found[-1] = unit
+            continue
+        found.append(unit)
+    rows: list[tuple[object, ...]] = []
+    for code, found in by_code.items():
+        for index, unit in enumerate(found):
+            current = units.get(successor.get(unit.pk, unit.pk), unit)
+            district = ancestor(unit, 2) or ancestor(current, 2)
+            province = ancestor(current, 1) or ancestor(unit, 1)
+            later = found[index + 1] if index + 1 < len(found) else None
+            rows.append(
+                (
+                    code,
+                    unit.valid_from if index else None,
+                    later.valid_from if later is not None else None,
+                    int(unit.level),
+                    unit.name,
+                    current.code,
+                    current.name,
+                    district.code if district else None,
+                    district.name if district else None,
+                    province.code if province else None,
+                    province.name if province else None,
+                )
+            )
     columns: list[tuple[Any, ...]] = (
-        list(zip(*rows.values(), strict=True)) if rows else [() for _ in COLUMNS]
+        list(zip(*rows, strict=True)) if rows else [() for _ in COLUMNS]
     )
-    types = [pa.int32() if name == "level" else pa.string() for name in COLUMNS]
+    types = {"level": pa.int32(), "since": pa.date32(), "until": pa.date32()}
     return pa.table(
         {
-            name: pa.array(values, type)
-            for name, values, type in zip(COLUMNS, columns, types, strict=True)
+            name: pa.array(values, types.get(name, pa.string()))
+            for name, values in zip(COLUMNS, columns, strict=True)
         }
     )
 

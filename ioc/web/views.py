@@ -89,6 +89,15 @@ def quick_links(user: Any) -> list[QuickLink]:
                 _url("integrations:connections", "/ioc/data/connections/"),
             ),
         )
+    if user.has_perm("dashboards.view_dashboard"):
+        links.insert(
+            0,  # the first place an operator goes
+            QuickLink(
+                _("Dashboards"),
+                _("The province at a glance and every sector's charts, with their freshness."),
+                _url("dashboards:list", "/ioc/dashboards/"),
+            ),
+        )
     if user.has_role(Role.SYSTEM_ADMIN):
         links.append(
             QuickLink(

@@ -338,3 +338,43 @@ def test_values_are_bound_never_written_into_the_sql(kham, boss):
     )
     assert result.rows == [[0]]
     assert writer.execute("SELECT count(*) FROM data.kham")[0][0] == len(kham.rows)
+
+
+def test_a_reused_code_is_read_by_the_records_date(make_dataset, boss):
+    """25747 was Phường Phú Cường until June 2025 and is Phường Thủ Dầu Một since July."""
+    dataset = make_dataset(
+        "ho_tich",
+        [
+            {"name": "ngay", "type": "date", "role": "time"},
+            {"name": "ma_xa", "type": "text", "role": "unit"},
+            {"name": "so_viec", "type": "integer", "role": "measure"},
+        ],
+        key=["ngay", "ma_xa"],
+    )
+    import pyarrow as pa
+
+    table = pa.table(
+        {
+            "ngay": pa.array([dt.date(2025, 6, 30), dt.date(2025, 7, 1)], pa.date32()),
+            "ma_xa": ["25747", "25747"],
+            "so_viec": pa.array([5, 7], pa.int64()),
+            "_row": pa.array([1, 2], pa.int64()),
+        }
+    )
+    writer.write_batch(dataset.slug, dataset.parsed_schema, table, source="t")
+    metric = [{"id": "n", "agg": "sum", "column": "so_viec"}]
+
+    def by(level: str) -> list[list[Any]]:
+        return answer(
+            {
+                "dataset": "ho_tich",
+                "metrics": metric,
+                "dimensions": [{"column": "ma_xa", "level": level}],
+            },
+            boss,
+            now=NOW,
+        ).rows
+
+    assert by("recorded") == [["25747", "Phường Phú Cường", 5], ["25747", "Phường Thủ Dầu Một", 7]]
+    assert by("district") == [["718", "Thành phố Thủ Dầu Một", 5], [None, None, 7]]
+    assert by("commune") == [["25747", "Phường Thủ Dầu Một", 12]]

@@ -191,6 +191,7 @@ def test_ioc_home_greets_staff_with_roles_and_counts(
     hrefs = [link.url for link in response.context["quick_links"]]
     # An operator reads the shared database and watches the connections.
     assert hrefs == [
+        "/ioc/dashboards/",
         "/ioc/events/",
         "/ioc/data/",
         "/ioc/data/connections/",
@@ -239,6 +240,7 @@ def test_ioc_home_links_audit_and_admin_for_admins_only(client: Client, make_use
     client.force_login(make_user("boss", roles=[Role.SYSTEM_ADMIN], scope_all=True, is_staff=True))
     hrefs = [link.url for link in client.get("/ioc/").context["quick_links"]]
     assert hrefs == [
+        "/ioc/dashboards/",
         "/ioc/events/",
         "/ioc/data/",
         "/ioc/data/connections/",

@@ -1,0 +1,59 @@
+"""Who sees which dashboards and charts. Deny by default.
+
+* A dashboard is listed for a user holding ``dashboards.view_dashboard`` whose scope is not
+  empty: the overview always, a sector's dashboard when the user's scope does not restrict
+  sectors or names that sector.
+* A chart is shown when its dataset is one the user may see (``visible_datasets``); its
+  rows are then limited by the semantic layer to the user's units. Charts of other
+  datasets are left out of the page, not shown as errors.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import Q, QuerySet
+
+from ioc.accounts.scope import ScopeDenied, scope_for
+from ioc.dashboards.models import Chart, Dashboard
+from ioc.warehouse.access import visible_datasets
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from ioc.accounts.models import User
+
+
+def visible_dashboards(user: User | AnonymousUser | None) -> QuerySet[Dashboard]:
+    if user is None or not user.is_authenticated or not user.has_perm("dashboards.view_dashboard"):
+        return Dashboard.objects.none()
+    scope = scope_for(user)
+    if scope.empty:
+        return Dashboard.objects.none()
+    if scope.everything or not scope.sectors:
+        return Dashboard.objects.all()
+    return Dashboard.objects.filter(Q(sector__isnull=True) | Q(sector__in=scope.sectors))
+
+
+def visible_charts(user: User | AnonymousUser | None, dashboard: Dashboard) -> QuerySet[Chart]:
+    if not user or not user.has_perm("dashboards.view_chart"):
+        return Chart.objects.none()
+    return dashboard.charts.filter(dataset__in=visible_datasets(user)).select_related("dataset")
+
+
+def dashboard_for(user: User | AnonymousUser | None, slug: str) -> Dashboard:
+    dashboard = visible_dashboards(user).select_related("sector").filter(slug=slug).first()
+    if dashboard is None:
+        raise ScopeDenied(slug)
+    return dashboard
+
+
+def chart_for(user: User | AnonymousUser | None, pk: int) -> Chart:
+    chart = (
+        Chart.objects.filter(pk=pk, dashboard__in=visible_dashboards(user))
+        .select_related("dashboard", "dataset")
+        .first()
+    )
+    if chart is None or not visible_charts(user, chart.dashboard).filter(pk=pk).exists():
+        raise ScopeDenied(pk)
+    return chart

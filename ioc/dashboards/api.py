@@ -1,0 +1,159 @@
+"""Dashboards and chart answers on /api/dashboards/ (session authentication).
+
+* ``GET /api/dashboards/``: the dashboards the caller may see.
+* ``GET /api/dashboards/<slug>/``: one dashboard and its charts (those of datasets the
+  caller may see).
+* ``GET /api/dashboards/charts/<id>/data?start=&end=&last=&unit=&level=``: a chart's
+  answer, with the page's filters applied on top of its question.
+* ``POST /api/dashboards/query``: any question of the semantic layer (the chart editor's
+  preview, scripts). Body: the question as JSON.
+
+Answers carry their dataset's freshness, the rollup that answered (if any) and whether the
+answer came from the cache. A question that cannot be asked answers 400 with a message in
+Vietnamese and English; a dataset out of scope answers exactly like one that does not exist.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Body, Router, Schema
+from ninja.errors import HttpError
+
+from ioc.accounts.access import current_user, permission_reason
+from ioc.accounts.scope import ScopeDenied
+from ioc.dashboards.access import chart_for, dashboard_for, visible_charts, visible_dashboards
+from ioc.dashboards.filters import PageFilters, previous_period
+from ioc.dashboards.models import Chart, Dashboard
+from ioc.dashboards.query import answer
+from ioc.dashboards.semantic import QuestionError
+from ioc.dashboards.usage import record_view
+
+router = Router(tags=["dashboards"])
+
+
+class DashboardOut(Schema):
+    slug: str
+    name: str
+    name_en: str
+    sector: str | None
+    charts: int
+
+
+class ChartOut(Schema):
+    id: int
+    key: str
+    name: str
+    name_en: str
+    kind: str
+    dataset: str
+    at: list[int]
+    question: dict[str, Any]
+    options: dict[str, Any]
+    data_url: str
+
+
+class DashboardDetailOut(Schema):
+    slug: str
+    name: str
+    name_en: str
+    sector: str | None
+    charts: list[ChartOut]
+
+
+def _user(request: HttpRequest, perm: str) -> Any:
+    user = current_user(request)
+    if user is None or user.is_citizen or not user.has_perm(perm):
+        raise HttpError(403, permission_reason(perm))
+    return user
+
+
+def chart_out(chart: Chart) -> ChartOut:
+    return ChartOut(
+        id=chart.pk,
+        key=chart.key,
+        name=chart.name,
+        name_en=chart.name_en,
+        kind=chart.kind,
+        dataset=chart.dataset.slug,
+        at=[chart.x, chart.y, chart.w, chart.h],
+        question=chart.question,
+        options=chart.options,
+        data_url=f"/api/dashboards/charts/{chart.pk}/data",
+    )
+
+
+@router.get("/", response=list[DashboardOut])
+def list_dashboards(request: HttpRequest) -> list[DashboardOut]:
+    user = _user(request, "dashboards.view_dashboard")
+    found = visible_dashboards(user).select_related("sector")
+    return [
+        DashboardOut(
+            slug=d.slug,
+            name=d.name,
+            name_en=d.name_en,
+            sector=d.sector.code if d.sector else None,
+            charts=visible_charts(user, d).count(),
+        )
+        for d in found
+    ]
+
+
+@router.get("/{slug}/", response=DashboardDetailOut)
+def get_dashboard(request: HttpRequest, slug: str) -> DashboardDetailOut:
+    user = _user(request, "dashboards.view_dashboard")
+    try:
+        dashboard: Dashboard = dashboard_for(user, slug)
+    except ScopeDenied:
+        raise HttpError(404, "Không có bảng điều khiển này / no such dashboard") from None
+    return DashboardDetailOut(
+        slug=dashboard.slug,
+        name=dashboard.name,
+        name_en=dashboard.name_en,
+        sector=dashboard.sector.code if dashboard.sector else None,
+        charts=[chart_out(c) for c in visible_charts(user, dashboard)],
+    )
+
+
+@router.get("/charts/{chart_id}/data")
+def chart_data(
+    request: HttpRequest,
+    chart_id: int,
+    start: str = "",
+    end: str = "",
+    last: str = "",
+    unit: str = "",
+    level: str = "",
+    view: bool = False,
+) -> dict[str, Any]:
+    """``view=1`` on a chart's first drawing counts an open (not the live refreshes)."""
+    user = _user(request, "dashboards.view_chart")
+    try:
+        chart = chart_for(user, chart_id)
+    except ScopeDenied:
+        raise HttpError(404, "Không có biểu đồ này / no such chart") from None
+    try:
+        page = PageFilters.from_values(start=start, end=end, last=last, unit=unit, level=level)
+        question, ignored = page.apply(chart.question, chart.dataset.parsed_schema)
+        result = answer(question, user)
+    except QuestionError as exc:
+        raise HttpError(400, str(exc)) from None
+    if view:
+        record_view(user, chart.dashboard, chart=chart)
+    data = {**result.as_json(), "chart": chart.pk, "ignored_filters": ignored}
+    if chart.options.get("compare") == "previous":
+        earlier = previous_period(question, timezone.localtime().replace(tzinfo=None))
+        if earlier is not None:
+            data["previous"] = answer(earlier, user).rows
+    return data
+
+
+@router.post("/query")
+def query(request: HttpRequest, question: Body[dict[str, Any]]) -> dict[str, Any]:
+    user = _user(request, "warehouse.view_dataset")
+    try:
+        return answer(question, user).as_json()
+    except QuestionError as exc:
+        raise HttpError(400, str(exc)) from None

@@ -1,0 +1,190 @@
+"""The dashboards API and pages: scope through HTTP, page filters, KPI comparisons, usage."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from ioc.accounts.choices import Role
+from ioc.dashboards.code import import_texts
+from ioc.dashboards.models import Chart, Usage
+
+BOARD = """
+slug: y-te
+name: Y tế
+sector: health
+charts:
+  - key: luot-theo-xa
+    name: Lượt khám theo xã
+    kind: ranking
+    at: [0, 0, 6, 4]
+    question:
+      dataset: kham
+      metrics: [{id: v, agg: sum, column: luot}]
+      dimensions: [{column: ma_xa}]
+  - key: luot-thang-nay
+    name: Lượt khám tháng này
+    kind: kpi
+    at: [6, 0, 3, 2]
+    question:
+      dataset: kham
+      metrics: [{id: v, agg: sum, column: luot}]
+      time: {last: 1 months}
+    options: {compare: previous}
+"""
+TRAFFIC = """
+slug: giao-thong
+name: Giao thông
+sector: traffic
+charts:
+  - key: tai-nan
+    name: Tai nạn
+    kind: line
+    question:
+      dataset: tai_nan
+      metrics: [{id: v, agg: sum, column: so_vu}]
+"""
+
+
+@pytest.fixture
+def boards(kham: Any, make_dataset: Any, agencies: Any) -> dict[str, Any]:
+    make_dataset(
+        "tai_nan",
+        [
+            {"name": "ngay", "type": "date", "role": "time"},
+            {"name": "so_vu", "type": "integer", "role": "measure"},
+        ],
+        owner=agencies["traffic"],
+    )
+    saved = import_texts({"y-te.yaml": BOARD, "giao-thong.yaml": TRAFFIC}, actor=None)
+    return {d.slug: d for d in saved}
+
+
+def client_for(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    client.cookies["django_language"] = "en"
+    return client
+
+
+def test_a_health_officer_sees_health_and_gets_nothing_of_traffic(boards, make_user, sectors):
+    officer = make_user("yte", roles=[Role.SECTOR_OFFICER], sectors=[sectors["health"]])
+    client = client_for(officer)
+    listed = client.get("/api/dashboards/").json()
+    assert [d["slug"] for d in listed] == ["y-te"]
+    assert client.get("/api/dashboards/giao-thong/").status_code == 404
+    traffic_chart = Chart.objects.get(key="tai-nan")
+    hidden = client.get(f"/api/dashboards/charts/{traffic_chart.pk}/data")
+    missing = client.get("/api/dashboards/charts/999999/data")
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.json() == missing.json()
+    asked = client.post(
+        "/api/dashboards/query",
+        {"dataset": "tai_nan", "metrics": [{"id": "n", "agg": "count"}]},
+        content_type="application/json",
+    )
+    assert (
+        asked.status_code == 400 and "no dataset or indicator 'tai_nan'" in asked.json()["detail"]
+    )
+    assert client.get("/ioc/dashboards/giao-thong/").status_code == 404
+
+
+def test_a_commune_officer_gets_their_commune_only_through_the_api(boards, make_user, units):
+    officer = make_user("phuloi", roles=[Role.SECTOR_OFFICER], units=[units["new_pl"]])
+    chart = Chart.objects.get(key="luot-theo-xa")
+    data = client_for(officer).get(f"/api/dashboards/charts/{chart.pk}/data").json()
+    assert [row[0] for row in data["rows"]] == ["25750"]  # Phú Lợi, old and new records
+    other = (
+        client_for(officer).get(f"/api/dashboards/charts/{chart.pk}/data", {"unit": "25747"}).json()
+    )
+    assert other["rows"] == []
+
+
+def test_page_filters_drill_down_to_a_unit_and_a_period(boards, make_user, kham):
+    boss = make_user("boss", roles=[Role.LEADER], scope_all=True)
+    chart = Chart.objects.get(key="luot-theo-xa")
+    data = (
+        client_for(boss)
+        .get(
+            f"/api/dashboards/charts/{chart.pk}/data",
+            {"unit": "718", "level": "district", "start": "2025-06-01", "end": "2025-07-01"},
+        )
+        .json()
+    )
+    expected: dict[str, int] = {}
+    successor = {"25744": "25750", "25753": "25747", "25756": "25747"}
+    for r in kham.rows:
+        if dt.date(2025, 6, 1) <= r["ngay"] < dt.date(2025, 7, 1):
+            expected[successor[r["ma_xa"]]] = expected.get(successor[r["ma_xa"]], 0) + r["luot"]
+    assert {row[0]: row[2] for row in data["rows"]} == expected
+    assert data["freshness"]["status"] in ("on_time", "late", "missing", "unknown")
+    bad = client_for(boss).get(f"/api/dashboards/charts/{chart.pk}/data", {"level": "galaxy"})
+    assert bad.status_code == 400 and "no level 'galaxy'" in bad.json()["detail"]
+
+
+def test_kpi_compares_with_the_same_part_of_the_previous_period(boards, make_user, kham):
+    boss = make_user("boss", roles=[Role.LEADER], scope_all=True)
+    chart = Chart.objects.get(key="luot-thang-nay")
+    data = client_for(boss).get(f"/api/dashboards/charts/{chart.pk}/data").json()
+    assert "previous" in data  # the demo rows are in 2025: both periods are empty now
+    assert data["rows"] == [[None]] and data["previous"] == [[None]]
+
+
+def test_bad_questions_through_the_api_never_reach_sql(boards, make_user):
+    boss = make_user("boss", roles=[Role.LEADER], scope_all=True)
+    for question in [
+        {"dataset": "kham", "metrics": [{"id": "x", "agg": "sum", "column": "luot) FROM x; --"}]},
+        {"dataset": "kham", "metrics": [{"id": "x", "agg": "count"}], "limit": "1; DROP"},
+        {"dataset": "kham", "metrics": "DROP TABLE data.kham"},
+        "SELECT 1",
+    ]:
+        response = client_for(boss).post(
+            "/api/dashboards/query", json.dumps(question), content_type="application/json"
+        )
+        assert response.status_code in (400, 422), question
+    ok = client_for(boss).post(
+        "/api/dashboards/query",
+        {"dataset": "kham", "metrics": [{"id": "n", "agg": "count"}]},
+        content_type="application/json",
+    )
+    assert ok.status_code == 200 and ok.json()["rows"][0][0] > 0
+
+
+def test_opens_are_counted_by_day_user_and_role_not_refreshes(boards, make_user):
+    boss = make_user("boss", roles=[Role.LEADER], scope_all=True)
+    client = client_for(boss)
+    chart = Chart.objects.get(key="luot-theo-xa")
+    assert client.get("/ioc/dashboards/y-te/").status_code == 200
+    assert client.get("/ioc/dashboards/y-te/").status_code == 200
+    client.get(f"/api/dashboards/charts/{chart.pk}/data", {"view": "1"})
+    client.get(f"/api/dashboards/charts/{chart.pk}/data")  # a live refresh: not an open
+    page = Usage.objects.get(chart__isnull=True)
+    assert (page.views, page.role, page.user_id) == (2, Role.LEADER.value, boss.pk)
+    assert Usage.objects.get(chart=chart).views == 1
+
+
+def test_the_dashboard_page_lists_only_charts_the_user_may_read(boards, make_user, sectors):
+    officer = make_user("yte", roles=[Role.SECTOR_OFFICER], sectors=[sectors["health"]])
+    page = client_for(officer).get("/ioc/dashboards/y-te/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Lượt khám theo xã" in text and 'data-kind="ranking"' in text
+    assert "Tai nạn" not in text
+    listing = client_for(officer).get("/ioc/dashboards/").content.decode()
+    assert "Y tế" in listing and "Giao thông" not in listing
+    citizen = make_user("dan", kind="citizen")
+    assert client_for(citizen).get("/ioc/dashboards/").status_code in (302, 403)
+    assert client_for(citizen).get("/api/dashboards/").status_code == 403
+
+
+def test_the_catalogue_shows_which_charts_read_a_dataset(boards, make_user):
+    engineer = make_user("dulieu", roles=[Role.DATA_ENGINEER], scope_all=True)
+    page = client_for(engineer).get("/ioc/data/kham/").content.decode()
+    assert "Charts that use it" in page
+    assert '/ioc/dashboards/y-te/#chart-luot-theo-xa">Lượt khám theo xã' in page
+    home = client_for(engineer).get("/ioc/").content.decode()
+    assert "/ioc/dashboards/" in home
