@@ -14,7 +14,7 @@ urlpatterns = [
     path("accounts/", include("ioc.accounts.urls")),
     path("ioc/events/", include("ioc.operations.urls")),
     path("ioc/data/", include("ioc.integrations.urls")),
-    path("ioc/dashboards/", include("ioc.dashboards.urls")),
+    path("ioc/", include("ioc.dashboards.urls")),
     path("ioc/units/", include("ioc.core.units.urls")),
     path("ioc/audit/", include("ioc.core.auditlog.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -190,3 +190,44 @@ class Usage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.dashboard_id}/{self.chart_id}: {self.views}"
+
+
+class Wall(BilingualName, models.Model):
+    """A playlist for the big screens: dashboards in turn, each for its dwell time, on one
+    screen or spread over a video wall of several (``columns`` × ``rows`` screens)."""
+
+    slug = models.SlugField(_("address"), max_length=80, unique=True)
+    name = models.CharField(_("name (Vietnamese)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    columns = models.PositiveSmallIntegerField(
+        _("screens across"), default=1, help_text=_("A video wall of 3 × 3 screens: 3.")
+    )
+    rows = models.PositiveSmallIntegerField(_("screens down"), default=1)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("wall playlist")
+        verbose_name_plural = _("wall playlists")
+        ordering = ["order", "slug"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class WallItem(models.Model):
+    wall = models.ForeignKey(Wall, models.CASCADE, related_name="items", verbose_name=_("wall"))
+    dashboard = models.ForeignKey(
+        Dashboard, models.CASCADE, related_name="+", verbose_name=_("dashboard")
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    dwell_seconds = models.PositiveSmallIntegerField(
+        _("shown for (seconds)"), default=60, help_text=_("At least 10 seconds.")
+    )
+
+    class Meta:
+        verbose_name = _("wall item")
+        verbose_name_plural = _("wall items")
+        ordering = ["wall", "order", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.wall_id}: {self.dashboard_id} ({self.dwell_seconds} s)"

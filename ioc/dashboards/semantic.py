@@ -409,7 +409,16 @@ class Compiler:
                 if col.type == ColumnType.DATE or grain != "hour":
                     value = exp.cast(value, "date" if col.type == ColumnType.DATE else "timestamp")
                 selects.append(exp.alias_(value, alias))
-                columns.append({"name": alias, "kind": "time", "column": col.name, "grain": grain})
+                columns.append(
+                    {
+                        "name": alias,
+                        "kind": "time",
+                        "column": col.name,
+                        "grain": grain,
+                        "label": col.label or col.name,
+                        "label_en": col.label_en or col.label or col.name,
+                    }
+                )
                 continue
             if dim.grain:
                 raise _error(
@@ -425,6 +434,8 @@ class Compiler:
                         "kind": "unit",
                         "column": col.name,
                         "level": dim.level or "commune",
+                        "label": col.label or col.name,
+                        "label_en": col.label_en or col.label or col.name,
                     }
                 )
                 if name is not None:
@@ -455,7 +466,15 @@ class Compiler:
                     f"'{col.name}' is a measure and cannot be a dimension",
                 )
             selects.append(exp.alias_(self.source.col(col.name), alias))
-            columns.append({"name": alias, "kind": "category", "column": col.name})
+            columns.append(
+                {
+                    "name": alias,
+                    "kind": "category",
+                    "column": col.name,
+                    "label": col.label or col.name,
+                    "label_en": col.label_en or col.label or col.name,
+                }
+            )
         return selects, columns
 
     def condition(self, flt: Filter) -> exp.Expr:

@@ -1,9 +1,12 @@
 from django.urls import path
 
-from ioc.dashboards import views
+from ioc.dashboards import live, views
 
 app_name = "dashboards"
 urlpatterns = [
-    path("", views.dashboard_list, name="list"),
-    path("<slug:slug>/", views.dashboard_detail, name="dashboard"),
+    path("dashboards/", views.dashboard_list, name="list"),
+    path("dashboards/<slug:slug>/", views.dashboard_detail, name="dashboard"),
+    path("wall/", views.wall, name="wall"),
+    path("wall/<slug:slug>/", views.wall, name="wall-playlist"),
+    path("live/", live.stream, name="live"),
 ]

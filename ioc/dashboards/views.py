@@ -8,6 +8,7 @@ unit) is in the URL, so a link shows what its sender saw.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.decorators import permission_required
@@ -20,10 +21,12 @@ from ioc.accounts.scope import ScopeDenied
 from ioc.core.models import AdministrativeUnit
 from ioc.dashboards.access import dashboard_for, visible_charts, visible_dashboards
 from ioc.dashboards.filters import PageFilters
+from ioc.dashboards.models import Chart, Dashboard, Wall
 from ioc.dashboards.semantic import QuestionError
 from ioc.dashboards.usage import record_view
 
 VIEW = "dashboards.view_dashboard"
+MIN_DWELL = 10  # seconds a dashboard stays on the wall, at least
 TIME_PRESETS = [
     ("", _("Each chart's own period")),
     ("30 days", _("Last 30 days")),
@@ -47,6 +50,8 @@ def board_strings() -> dict[str, str]:
         "total": str(_("Total")),
         "filterUnit": str(_("Click a commune to show it only")),
         "stale": str(_("Stale data")),
+        "open": str(_("Live")),
+        "reconnecting": str(_("Reconnecting…")),
     }
 
 
@@ -109,3 +114,65 @@ def dashboard_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "strings": board_strings(),
     }
     return render(request, "dashboards/dashboard.html", context)
+
+
+@dataclass
+class Slide:
+    dashboard: Dashboard
+    charts: list[Chart]
+    rows: int
+    dwell: int
+
+
+def _slides(user: Any, wall: Wall | None, dwell: int | None) -> list[Slide]:
+    """The dashboards the wall shows in turn, among those the user may see."""
+    visible = visible_dashboards(user)
+    if wall is not None:
+        pairs = [
+            (item.dashboard, item.dwell_seconds)
+            for item in wall.items.select_related("dashboard").filter(dashboard__in=visible)
+        ]
+    else:  # no playlist yet: the overview for a minute, then each sector for half a minute
+        pairs = [(d, 60 if d.sector_id is None else 30) for d in visible.order_by("order")]
+    slides = []
+    for dashboard, seconds in pairs:
+        charts = list(visible_charts(user, dashboard))
+        if charts:
+            rows = max(c.y + c.h for c in charts)
+            slides.append(Slide(dashboard, charts, rows, dwell or max(seconds, MIN_DWELL)))
+    return slides
+
+
+@require_GET
+@permission_required(VIEW)
+def wall(request: HttpRequest, slug: str = "") -> HttpResponse:
+    """The wall in kiosk mode: full screen, dark, a clock and the centre's alerts, dashboards
+    in turn. ``?screen=N`` shows screen N (1 = top left, row by row) of a video wall of the
+    playlist's columns × rows screens; every screen turns by the clock, so they stay in step.
+    ``?dwell=S`` overrides each dashboard's time, ``?dashboard=SLUG`` shows that one only
+    (previews, a screen kept on one dashboard, tests)."""
+    walls = Wall.objects.all()
+    chosen = walls.filter(slug=slug).first() if slug else walls.first()
+    if slug and chosen is None:
+        raise Http404(_("No such wall."))
+    columns, rows = (chosen.columns, chosen.rows) if chosen else (1, 1)
+    screen = request.GET.get("screen", "")
+    index = int(screen) - 1 if screen.isdigit() and 0 < int(screen) <= columns * rows else None
+    dwell_text = request.GET.get("dwell", "")
+    dwell = min(int(dwell_text), 3600) if dwell_text.isdigit() and int(dwell_text) > 0 else None
+    slides = _slides(request.user, chosen, dwell)
+    if only := request.GET.get("dashboard", ""):
+        slides = [s for s in slides if s.dashboard.slug == only]
+    context = {
+        "wall": chosen,
+        "walls": walls,
+        "slides": slides,
+        "columns": columns if index is not None else 1,
+        "rows": rows if index is not None else 1,
+        "column": index % columns if index is not None else 0,
+        "row": index // columns if index is not None else 0,
+        "spread": index is not None and columns * rows > 1,
+        "strings": board_strings(),
+        "sees_events": request.user.has_perm("operations.view_event"),
+    }
+    return render(request, "dashboards/wall.html", context)

@@ -22,7 +22,7 @@ import yaml
 
 from ioc.dashboards import rollups
 from ioc.dashboards.code import import_directory
-from ioc.dashboards.models import Chart, Rollup
+from ioc.dashboards.models import Chart, Dashboard, Rollup, Wall, WallItem
 from ioc.demo.datasets import SPECS, Spec
 from ioc.demo.province import SECTORS
 from ioc.demo.registry import DemoContext, demo_step
@@ -523,4 +523,30 @@ def demo_dashboards(ctx: DemoContext) -> str:
             ctx.out(f"    {rollup.table}: {rollup.rows:,} rows in {rollup.refresh_seconds:.1f} s")
     saved = import_directory(DIRECTORY, actor=None)
     charts = Chart.objects.filter(dashboard__in=saved).count()
-    return f"{len(saved)} dashboards, {charts} charts, {built} rollups built"
+    walls = demo_walls()
+    return f"{len(saved)} dashboards, {charts} charts, {walls} walls, {built} rollups built"
+
+
+def demo_walls() -> int:
+    """The centre's playlist (the overview, then each sector) and a 3 × 3 video wall."""
+    centre, _ = Wall.objects.update_or_create(
+        slug="trung-tam", defaults={"name": "Màn hình trung tâm", "name_en": "Centre wall"}
+    )
+    if not centre.items.exists():
+        for order, dashboard in enumerate(Dashboard.objects.order_by("order")):
+            WallItem.objects.create(
+                wall=centre,
+                dashboard=dashboard,
+                order=order,
+                dwell_seconds=60 if dashboard.sector_id is None else 20,
+            )
+    video, _ = Wall.objects.update_or_create(
+        slug="tuong-3x3",
+        defaults={"name": "Tường màn hình 3 × 3", "name_en": "3 × 3 video wall", "columns": 3,
+                  "rows": 3, "order": 1},
+    )  # fmt: skip
+    if not video.items.exists():
+        WallItem.objects.create(
+            wall=video, dashboard=Dashboard.objects.get(slug="tong-quan"), dwell_seconds=120
+        )
+    return Wall.objects.count()

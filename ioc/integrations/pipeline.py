@@ -75,6 +75,13 @@ WRITE_ROWS = 1_000_000
 # many rows: each mapping statement has a fixed cost, and readers give small batches (DuckDB
 # gives a Parquet file's row groups, 122,880 rows). 10 M rows of Parquet mapped 4.7 s → 1.8 s.
 MAP_ROWS = 1_000_000
+# ... and both stop at this many bytes of Arrow data, whichever comes first, so that wide or
+# long-text rows merge fewer at a time. Each held batch is copied about three times on its
+# way (mapping output, one chunk per column, the writer's DuckDB): 1M rows of ~560 bytes
+# peaked at 2.3 GiB on rows alone. The benchmark's rows (~80 bytes in Arrow) still reach
+# the row limits first. See benchmarks/README.md.
+MAP_BYTES = 128 * 1024 * 1024
+WRITE_BYTES = 128 * 1024 * 1024
 
 
 class _Loader:
@@ -97,7 +104,7 @@ class _Loader:
         self.accepted: list[pa.Table] = []
         self.rejected: list[pa.Table] = []
         self.ids: list[int] = []
-        self.waiting = 0
+        self.waiting = self.waiting_bytes = 0
 
     def start_source(self, source: str) -> None:
         self.flush()
@@ -116,7 +123,8 @@ class _Loader:
             self.rejected.append(rejected)
         self.ids.extend(ids or [])
         self.waiting += accepted.num_rows + rejected.num_rows
-        if write and self.waiting >= WRITE_ROWS:
+        self.waiting_bytes += accepted.nbytes + rejected.nbytes
+        if write and (self.waiting >= WRITE_ROWS or self.waiting_bytes >= WRITE_BYTES):
             self.flush()
 
     def flush(self) -> None:
@@ -137,7 +145,8 @@ class _Loader:
         )
         rejected = pa.concat_tables(self.rejected) if self.rejected else None
         self.write(accepted, rejected, self.source, self.ids or None, self.fresh)
-        self.accepted, self.rejected, self.ids, self.waiting = [], [], [], 0
+        self.accepted, self.rejected, self.ids = [], [], []
+        self.waiting = self.waiting_bytes = 0
 
     def write(
         self,
@@ -213,12 +222,14 @@ def load(
     mapper = Mapper(loader.schema, mapping, unit_lookup=lookup_units)
     warned: set[str] = set()
     pending: list[pa.Table] = []  # batches of loader.source not mapped yet
+    held = [0, 0]  # their rows and bytes
 
     def map_pending(*, write: bool = True) -> None:
         if not pending:
             return
         table = pending[0] if len(pending) == 1 else pa.concat_tables(pending)
         pending.clear()
+        held[:] = [0, 0]
         mapped = mapper.map(table, loader.next_row)
         for name in mapped.missing_sources:
             if name not in warned:
@@ -227,6 +238,7 @@ def load(
         loader.next_row += table.num_rows
         loader.counts.read += table.num_rows
         ids = replayed(table) if replayed else None
+        del table  # the source rows are not needed while the mapped ones are written
         loader.add(mapped.accepted, mapped.rejected, ids, write=write)
 
     for batch in batches:
@@ -238,7 +250,9 @@ def load(
         elif pending and not table.schema.equals(pending[0].schema):
             map_pending(write=False)  # this batch is not stored yet: no commit before it is
         pending.append(table)
-        if sum(t.num_rows for t in pending) >= MAP_ROWS:
+        held[0] += table.num_rows
+        held[1] += table.nbytes
+        if held[0] >= MAP_ROWS or held[1] >= MAP_BYTES:
             map_pending()
     map_pending()
     loader.flush()

@@ -1,0 +1,384 @@
+// The drawing of dashboard tiles, shared by the dashboard pages and the wall: each tile asks the
+// API for its chart's answer and draws it with ECharts (SVG, so it is crisp on a 4K wall and
+// exports as SVG), with its own data's freshness, a table of the figures as its text
+// alternative, and drill-down: a click on a commune filters the page.
+import * as echarts from "echarts/core";
+import { BarChart, GaugeChart, HeatmapChart, LineChart, PieChart } from "echarts/charts";
+import {
+  AriaComponent,
+  CalendarComponent,
+  GridComponent,
+  LegendComponent,
+  TooltipComponent,
+  VisualMapComponent,
+} from "echarts/components";
+import { SVGRenderer } from "echarts/renderers";
+
+echarts.use([
+  BarChart, GaugeChart, HeatmapChart, LineChart, PieChart,
+  AriaComponent, CalendarComponent, GridComponent, LegendComponent, TooltipComponent,
+  VisualMapComponent, SVGRenderer,
+]);
+
+// Colour-blind-safe, readable on a dark wall, distinct when printed in grey.
+export const PALETTE = ["#0b57a4", "#e69f00", "#009e73", "#cc3f7a", "#56b4e9", "#d55e00", "#6a4c93", "#4b5b6b"];
+// The same hues, lighter, for the dark wall.
+export const PALETTE_DARK = ["#6cb4f5", "#f5b942", "#3fd0a6", "#f07bab", "#9bd8ff", "#ff9a5c", "#b9a3e3", "#cfd8dc"];
+const dark = () => document.body.classList.contains("theme-dark");
+
+function themed(option) {
+  if (!dark()) return { color: PALETTE, ...option };
+  const ink = "#e6edf3";
+  const faint = "#3a4b5c";
+  const axis = (a) => a && ({
+    ...a,
+    axisLine: { lineStyle: { color: faint } },
+    axisLabel: { ...(a.axisLabel || {}), color: ink },
+    splitLine: { lineStyle: { color: faint } },
+  });
+  return {
+    color: PALETTE_DARK,
+    backgroundColor: "transparent",
+    textStyle: { color: ink },
+    ...option,
+    legend: option.legend && { ...option.legend, textStyle: { color: ink } },
+    xAxis: axis(option.xAxis),
+    yAxis: axis(option.yAxis),
+  };
+}
+const LANG = document.documentElement.lang === "en" ? "en" : "vi";
+const LOCALE = LANG === "vi" ? "vi-VN" : "en-GB";
+const number = new Intl.NumberFormat(LOCALE, { maximumFractionDigits: 2 });
+const compact = new Intl.NumberFormat(LOCALE, { notation: "compact", maximumFractionDigits: 1 });
+const strings = JSON.parse(document.getElementById("board-strings")?.textContent || "{}");
+export const charts = new Map(); // tile element -> echarts instance
+
+export function formatNumber(value) {
+  return value === null || value === undefined ? "—" : number.format(value);
+}
+
+const MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+export function formatTime(text, grain) {
+  if (!text) return "—";
+  const [date, clock = ""] = String(text).split("T");
+  const [y, m, d] = date.split("-");
+  const dd = `${d}/${m}`;
+  switch (grain) {
+    case "year": return y;
+    case "quarter": return LANG === "vi" ? `Quý ${Math.floor((m - 1) / 3) + 1}/${y}` : `Q${Math.floor((m - 1) / 3) + 1} ${y}`;
+    case "month": return LANG === "vi" ? `T${Number(m)}/${y}` : `${MONTHS_EN[m - 1]} ${y}`;
+    case "week": return LANG === "vi" ? `Tuần ${dd}/${y}` : `Week of ${dd}/${y}`;
+    case "hour": return `${clock.slice(0, 5)} ${dd}`;
+    default: return `${dd}/${y}`;
+  }
+}
+
+function pageParams() {
+  const here = new URLSearchParams(window.location.search);
+  const out = new URLSearchParams();
+  for (const key of ["start", "end", "last", "unit", "level"]) {
+    if (here.get(key)) out.set(key, here.get(key));
+  }
+  return out;
+}
+
+// The answer's columns: dimensions (with each unit code's name) and metrics.
+function shape(data, options) {
+  const cols = data.columns;
+  const dims = cols.map((c, i) => ({ ...c, i })).filter((c) => c.kind !== "metric" && c.kind !== "unit_name");
+  const names = {};
+  cols.forEach((c, i) => { if (c.kind === "unit_name") names[c.name.replace(/_name$/, "")] = i; });
+  const wanted = options.series;
+  const metrics = cols.map((c, i) => ({ ...c, i })).filter((c) => c.kind === "metric" && (!wanted || wanted.includes(c.name)));
+  const label = (dim, row) => {
+    if (dim.kind === "time") return formatTime(row[dim.i], dim.grain);
+    if (dim.kind === "unit" && names[dim.name] !== undefined) return row[names[dim.name]] || row[dim.i] || "—";
+    return row[dim.i] ?? "—";
+  };
+  return { dims, metrics, label };
+}
+
+function seriesType(kind) {
+  return { line: "line", area: "line", bar: "bar", stacked_bar: "bar", horizontal_bar: "bar", ranking: "bar" }[kind] || "bar";
+}
+
+function cartesian(kind, data, options) {
+  const { dims, metrics, label } = shape(data, options);
+  const x = dims[0];
+  const split = dims[1];
+  const categories = [];
+  const seen = new Map();
+  for (const row of data.rows) {
+    const key = label(x, row);
+    if (!seen.has(key)) { seen.set(key, categories.length); categories.push(key); }
+  }
+  let series;
+  if (split) {
+    const groups = new Map();
+    for (const row of data.rows) {
+      const name = label(split, row);
+      if (!groups.has(name)) groups.set(name, new Array(categories.length).fill(null));
+      groups.get(name)[seen.get(label(x, row))] = row[metrics[0].i];
+    }
+    series = [...groups].map(([name, values]) => ({ name, data: values }));
+  } else {
+    series = metrics.map((m) => ({ name: m.label, data: data.rows.map((r) => r[m.i]) }));
+  }
+  const horizontal = kind === "horizontal_bar" || kind === "ranking";
+  const type = seriesType(kind);
+  const valueAxis = { type: "value", axisLabel: { formatter: (v) => compact.format(v), hideOverlap: true } };
+  const categoryAxis = { type: "category", data: categories, inverse: horizontal, axisLabel: { hideOverlap: true } };
+  return {
+    legend: series.length > 1 ? { type: "scroll", bottom: 0 } : undefined,
+    grid: { left: 8, right: 16, top: 16, bottom: series.length > 1 ? 36 : 8, containLabel: true },
+    xAxis: horizontal ? valueAxis : categoryAxis,
+    yAxis: horizontal ? categoryAxis : valueAxis,
+    tooltip: { trigger: "axis", valueFormatter: formatNumber },
+    series: series.map((s) => ({
+      ...s,
+      type,
+      stack: kind === "stacked_bar" ? "all" : undefined,
+      areaStyle: kind === "area" ? { opacity: 0.25 } : undefined,
+      smooth: false,
+      showSymbol: categories.length < 40,
+      connectNulls: false,
+    })),
+    _units: x && x.kind === "unit" ? data.rows.map((r) => ({ code: r[x.i], level: x.level })) : null,
+  };
+}
+
+function pie(data, options) {
+  const { dims, metrics, label } = shape(data, options);
+  return {
+    legend: { type: "scroll", bottom: 0 },
+    tooltip: { trigger: "item", valueFormatter: formatNumber },
+    series: [{
+      type: "pie",
+      radius: ["40%", "68%"],
+      label: { formatter: "{d}%" },
+      data: data.rows.map((r) => ({ name: label(dims[0], r), value: r[metrics[0].i] })),
+    }],
+  };
+}
+
+function gauge(data, options) {
+  const { metrics } = shape(data, options);
+  const value = data.rows[0]?.[metrics[0].i] ?? 0;
+  const target = Number(options.target) || 0;
+  const max = Math.max(target * 1.5, value * 1.2, 1);
+  return {
+    series: [{
+      type: "gauge",
+      min: 0,
+      max: Math.ceil(max),
+      progress: { show: true, width: 12 },
+      axisLine: { lineStyle: { width: 12 } },
+      axisLabel: { formatter: (v) => compact.format(v), distance: 16 },
+      detail: { formatter: (v) => formatNumber(v), fontSize: 22, offsetCenter: [0, "55%"] },
+      markLine: undefined,
+      data: [{ value, name: target ? `${strings.target || "Target"}: ${formatNumber(target)}` : "" }],
+    }],
+  };
+}
+
+function calendar(data, options) {
+  const { dims, metrics } = shape(data, options);
+  const points = data.rows.map((r) => [String(r[dims[0].i]).slice(0, 10), r[metrics[0].i]]);
+  const values = points.map((p) => p[1]).filter((v) => v !== null);
+  const first = points[0]?.[0];
+  const last = points[points.length - 1]?.[0];
+  return {
+    tooltip: { formatter: (p) => `${formatTime(p.value[0], "day")}: ${formatNumber(p.value[1])}` },
+    visualMap: {
+      min: Math.min(...values, 0), max: Math.max(...values, 1), orient: "horizontal", left: "center", bottom: 0,
+      inRange: { color: ["#e8f1fa", "#0b57a4"] }, formatter: (v) => compact.format(v),
+    },
+    calendar: {
+      range: [first, last], cellSize: ["auto", "auto"], top: 22, left: 8, right: 8, bottom: 40,
+      dayLabel: { show: false }, yearLabel: { show: false },
+      monthLabel: { formatter: (p) => formatTime(`${p.yyyy}-${p.MM}-01`, "month") },
+      splitLine: { lineStyle: { color: "#8a99a8", width: 1 } }, itemStyle: { borderColor: "#fff", borderWidth: 1 },
+    },
+    series: [{ type: "heatmap", coordinateSystem: "calendar", data: points }],
+  };
+}
+
+function kpi(body, data, options) {
+  const { metrics } = shape(data, options);
+  const m = metrics[0];
+  const value = data.rows[0]?.[m.i] ?? null;
+  const previous = data.previous?.[0]?.[m.i] ?? null;
+  body.replaceChildren();
+  const big = document.createElement("p");
+  big.className = "kpi-value";
+  big.textContent = formatNumber(value);
+  if (options.unit) {
+    const unit = document.createElement("span");
+    unit.className = "kpi-unit";
+    unit.textContent = ` ${options.unit}`;
+    big.append(unit);
+  }
+  body.append(big);
+  if (value !== null && previous) {
+    const change = ((value - previous) / Math.abs(previous)) * 100;
+    const line = document.createElement("p");
+    const up = change >= 0;
+    const good = options.lower_is_better ? !up : up;
+    line.className = `kpi-change ${good ? "kpi-good" : "kpi-bad"}`;
+    line.textContent = `${up ? "▲" : "▼"} ${number.format(Math.abs(change))}% ${strings.previous || ""}`;
+    body.append(line);
+  }
+  if (options.target !== undefined && value !== null) {
+    const line = document.createElement("p");
+    const met = options.lower_is_better ? value <= options.target : value >= options.target;
+    line.className = `kpi-target ${met ? "kpi-good" : "kpi-bad"}`;
+    line.textContent = `${strings.target || "Target"}: ${formatNumber(options.target)}`;
+    body.append(line);
+  }
+}
+
+function table(body, data, options) {
+  const { dims, metrics, label } = shape(data, { ...options, series: undefined });
+  body.replaceChildren(figures(data, dims, metrics, label, 500));
+}
+
+function figures(data, dims, metrics, label, limit = 60) {
+  const tableEl = document.createElement("table");
+  tableEl.className = "figures";
+  const head = tableEl.createTHead().insertRow();
+  for (const c of [...dims, ...metrics]) {
+    const th = document.createElement("th");
+    th.scope = "col";
+    th.textContent = (LANG === "en" && c.label_en) || c.label || c.column || c.name;
+    head.append(th);
+  }
+  const bodyEl = tableEl.createTBody();
+  for (const row of data.rows.slice(0, limit)) {
+    const tr = bodyEl.insertRow();
+    for (const d of dims) tr.insertCell().textContent = label(d, row);
+    for (const m of metrics) {
+      const td = tr.insertCell();
+      td.className = "num";
+      td.textContent = formatNumber(row[m.i]);
+    }
+  }
+  return tableEl;
+}
+
+function freshness(tile, data) {
+  const badge = tile.querySelector("[data-fresh]");
+  const f = data.freshness;
+  const stale = f.status === "late" || f.status === "missing";
+  tile.classList.toggle("tile-stale", stale);
+  badge.className = `tile-fresh fresh fresh-${f.status}`;
+  const when = f.last_arrival ? new Date(f.last_arrival).toLocaleString(LOCALE, { dateStyle: "short", timeStyle: "short" }) : strings.never;
+  badge.textContent = stale ? `${strings.stale}: ${f.label}` : f.label;
+  badge.title = `${strings.lastArrived}: ${when}`;
+  let note = tile.querySelector(".tile-note");
+  const notes = [];
+  if (data.ignored_filters?.includes("unit")) notes.push(strings.notByUnit);
+  if (stale) notes.push(`${strings.lastArrived}: ${when}`);
+  if (notes.length) {
+    if (!note) { note = document.createElement("p"); note.className = "tile-note"; tile.querySelector(".tile-head").after(note); }
+    note.textContent = notes.join(" · ");
+  } else if (note) note.remove();
+}
+
+function summarise(data, options, title) {
+  const { dims, metrics, label } = shape(data, options);
+  if (!data.rows.length) return `${title}: ${strings.noData}`;
+  if (!dims.length) return `${title}: ${metrics.map((m) => formatNumber(data.rows[0][m.i])).join(", ")}`;
+  const lastRow = data.rows[data.rows.length - 1];
+  return `${title}: ${data.rows.length} · ${label(dims[0], data.rows[0])} – ${label(dims[0], lastRow)}`;
+}
+
+function draw(tile, data) {
+  const kind = tile.dataset.kind;
+  const options = JSON.parse(tile.dataset.options || "{}");
+  const body = tile.querySelector("[data-body]");
+  const title = tile.querySelector(".tile-title").textContent;
+  freshness(tile, data);
+  const { dims, metrics, label } = shape(data, { ...options, series: undefined });
+  tile.querySelector("[data-table]").replaceChildren(figures(data, dims, metrics, label));
+  body.setAttribute("aria-label", summarise(data, options, title));
+  if (!data.rows.length) {
+    disposeChart(tile);
+    body.innerHTML = "";
+    const p = document.createElement("p");
+    p.className = "tile-empty";
+    p.textContent = strings.noData;
+    body.append(p);
+    return;
+  }
+  if (kind === "kpi") { disposeChart(tile); kpi(body, data, options); return; }
+  if (kind === "table") { disposeChart(tile); table(body, data, options); return; }
+  let option;
+  if (kind === "pie") option = pie(data, options);
+  else if (kind === "gauge") option = gauge(data, options);
+  else if (kind === "calendar") option = calendar(data, options);
+  else option = cartesian(kind, data, options);
+  const units = option._units;
+  delete option._units;
+  let chart = charts.get(tile);
+  if (!chart) {
+    body.replaceChildren();
+    chart = echarts.init(body, null, { renderer: "svg" });
+    charts.set(tile, chart);
+    chart.on("click", (event) => {
+      const unit = tile._units?.[event.dataIndex];
+      if (unit?.code) drill(unit.code, unit.level);
+    });
+  }
+  tile._units = units;
+  if (units) body.title = strings.filterUnit;
+  chart.setOption(themed({ animation: false, aria: { enabled: true }, ...option }), { notMerge: true });
+}
+
+export function disposeChart(tile) {
+  const chart = charts.get(tile);
+  if (chart) { chart.dispose(); charts.delete(tile); }
+}
+
+export async function load(tile, first = false) {
+  const params = pageParams();
+  if (first) params.set("view", "1");
+  const body = tile.querySelector("[data-body]");
+  try {
+    const response = await fetch(`${tile.dataset.url}?${params}`, { credentials: "same-origin", headers: { Accept: "application/json" } });
+    const data = await response.json().catch(() => ({}));
+    if (!response.ok) throw new Error(data.detail || response.statusText);
+    tile.classList.remove("tile-failed");
+    draw(tile, data);
+    tile.dataset.drawn = "1";
+  } catch (error) {
+    disposeChart(tile);
+    tile.classList.add("tile-failed");
+    const p = document.createElement("p");
+    p.className = "tile-error";
+    p.textContent = `${strings.failed} ${error.message}`;
+    body.replaceChildren(p);
+  }
+}
+
+export function disposeAll(root = document) {
+  for (const tile of root.querySelectorAll(".tile")) disposeChart(tile);
+}
+
+export function resizeAll() {
+  charts.forEach((c) => c.resize());
+}
+
+function drill(code, level) {
+  const url = new URL(window.location.href);
+  url.searchParams.set("unit", code);
+  if (level && level !== "commune") url.searchParams.set("level", level);
+  else url.searchParams.delete("level");
+  window.location.assign(url);
+}
+
+export function loadAll(first = false, root = document) {
+  const tiles = [...root.querySelectorAll(".tile[data-url]")];
+  return Promise.all(tiles.map((tile) => load(tile, first)));
+}
+

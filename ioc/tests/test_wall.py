@@ -1,0 +1,211 @@
+"""The wall in a real browser against a real server process (`ioc serve`, uvicorn): charts
+drawn, new data shown without a reload, the server killed and started again and the wall
+reconnecting by itself, and no memory growth while it turns through its dashboards.
+
+The server runs in its own var directory with the tiny demo (SQLite + DuckDB), as
+`make demo` would run it, so that it can be killed with SIGKILL like a crashed machine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+
+pytestmark = [pytest.mark.browser]
+
+IOC = [sys.executable, "-m", "ioc.cli"]
+OPERATOR = ("vanhanh", "demo-vanhanh-2025")
+SCREENSHOTS = os.environ.get("IOC_SCREENSHOTS") == "1"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Platform:
+    """`ioc` in a var directory of its own: commands, and the server started and killed."""
+
+    def __init__(self, var: Path) -> None:
+        self.var = var
+        self.port = free_port()
+        self.server: subprocess.Popen[bytes] | None = None
+        self.env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("IOC_", "TEST_IOC_", "DJANGO_", "PYTEST_"))
+        }
+        self.env |= {"IOC_VAR_DIR": str(var), "IOC_EMBEDDED_WORKER": "0"}
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def run(self, *args: str) -> str:
+        done = subprocess.run(
+            [*IOC, *args], env=self.env, capture_output=True, text=True, timeout=300, check=False
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    def start(self) -> None:
+        self.server = subprocess.Popen(
+            [*IOC, "serve", "--port", str(self.port)],
+            env=self.env,
+            stdout=(self.var / "serve.log").open("ab"),
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return
+            except OSError:
+                time.sleep(0.2)
+        raise AssertionError("the server did not start: " + (self.var / "serve.log").read_text())
+
+    def kill(self) -> None:
+        assert self.server is not None
+        self.server.send_signal(signal.SIGKILL)
+        self.server.wait(10)
+
+    def ingest_visits(self, visits: int) -> None:
+        """Today's visits in one ward, the way an agency's file arrives."""
+        # The wall's "this month" is the server's local time (Asia/Ho_Chi_Minh).
+        today = dt.datetime.now(dt.timezone(dt.timedelta(hours=7))).strftime("%d/%m/%Y")
+        path = self.var / f"kham_{visits}.csv"
+        path.write_text(
+            f"Ngày;Phường/xã;Loại hình;Lượt khám;Chi phí (triệu đồng)\n{today};25747;Nội trú;"
+            f"{visits};1,5\n",
+            encoding="utf-8",
+        )
+        out = self.run("ingest", str(path), "--dataset", "kham_chua_benh", "--json")
+        assert json.loads(out.strip().splitlines()[-1])["accepted"] == 1
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    ioc = Platform(tmp_path_factory.mktemp("wall"))
+    ioc.run("migrate", "-v", "0")
+    ioc.run("demo", "--scale", "tiny")
+    ioc.run("collectstatic", "--noinput", "-v", "0")
+    ioc.start()
+    yield ioc
+    if ioc.server and ioc.server.poll() is None:
+        ioc.server.terminate()
+        ioc.server.wait(10)
+
+
+@pytest.fixture
+def wall_page(platform: Platform, chromium_path: str) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=chromium_path, headless=True, args=["--no-sandbox", "--disable-gpu"]
+        )
+        context = browser.new_context(
+            base_url=platform.url, viewport={"width": 1920, "height": 1080}, locale="vi-VN"
+        )
+        page = context.new_page()
+        page.goto("/accounts/login/")
+        page.fill("input[name=username]", OPERATOR[0])
+        page.fill("input[name=password]", OPERATOR[1])
+        page.click("main button[type=submit]")
+        page.wait_for_load_state("networkidle")
+        yield page
+        browser.close()
+
+
+def kpi_text(page: Any) -> str:
+    return str(page.inner_text("#chart-kpi-kham-chua-benh .kpi-value"))
+
+
+def test_the_wall_draws_updates_live_and_reconnects_after_a_server_kill(platform, wall_page):
+    page = wall_page
+    page.goto("/ioc/wall/trung-tam/?dashboard=tong-quan")  # the overview only
+    page.wait_for_function("document.body.dataset.boardReady === '1'", timeout=30_000)
+    tiles = page.locator(".wall-slide:not([hidden]) .tile")
+    assert tiles.count() >= 20
+    drawn = page.locator(
+        ".wall-slide:not([hidden]) .tile svg, .wall-slide:not([hidden]) .kpi-value"
+    )
+    assert drawn.count() >= 20
+    assert page.locator(".tile-failed").count() == 0
+    assert page.inner_text("[data-wall-clock]").strip()
+    shot = page.screenshot()
+    assert len(shot) > 100_000  # a drawn wall, not a blank page
+    if SCREENSHOTS:
+        (Path(settings.BASE_DIR) / "docs" / "img" / "wall.png").write_bytes(shot)
+    page.wait_for_function("document.body.dataset.live === 'open'", timeout=10_000)
+    page.evaluate("window.__sameDocument = true")
+
+    before = kpi_text(page)
+    platform.ingest_visits(500_000)
+    page.wait_for_function(
+        "document.querySelector('#chart-kpi-kham-chua-benh .kpi-value').textContent"
+        f" !== {before!r}",
+        timeout=10_000,
+    )
+    assert page.evaluate("window.__sameDocument") is True  # no reload
+
+    platform.kill()
+    page.wait_for_function("document.body.dataset.live === 'reconnecting'", timeout=15_000)
+    assert page.locator(".tile-failed").count() == 0  # the charts stay on the screen
+    platform.start()
+    page.wait_for_function("document.body.dataset.live === 'open'", timeout=30_000)
+    after_restart = kpi_text(page)
+    platform.ingest_visits(900_000)
+    page.wait_for_function(
+        "document.querySelector('#chart-kpi-kham-chua-benh .kpi-value').textContent"
+        f" !== {after_restart!r}",
+        timeout=10_000,
+    )
+    assert page.evaluate("window.__sameDocument") is True
+
+
+def heap(page: Any) -> float:
+    session = page.context.new_cdp_session(page)
+    session.send("HeapProfiler.collectGarbage")
+    used = session.send("Runtime.getHeapUsage")["usedSize"]
+    session.detach()
+    return float(used)
+
+
+def test_the_wall_turns_through_its_dashboards_without_growing(platform, wall_page):
+    page = wall_page
+    page.goto("/ioc/wall/trung-tam/?dwell=1")
+    page.wait_for_function("document.body.dataset.boardReady === '1'", timeout=30_000)
+    slides = page.evaluate("window.iocWall.slides.length")
+    assert slides == 20
+
+    def one_cycle() -> None:
+        start = page.evaluate("Number(document.body.dataset.slide)")
+        seen = {start}
+        deadline = time.monotonic() + slides * 3 + 20
+        while len(seen) < slides and time.monotonic() < deadline:
+            page.wait_for_timeout(400)
+            seen.add(page.evaluate("Number(document.body.dataset.slide)"))
+        assert len(seen) == slides, f"the wall showed {len(seen)} of {slides} dashboards"
+
+    one_cycle()
+    first = heap(page)
+    for _ in range(3):
+        one_cycle()
+    last = heap(page)
+    # After four turns of 20 dashboards (about 450 charts drawn and disposed), the heap is
+    # where it was after the first turn: nothing accumulates.
+    assert last < first * 1.25, (first, last)
