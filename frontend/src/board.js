@@ -350,6 +350,11 @@ export async function load(tile, first = false) {
     if (!response.ok) throw new Error(data.detail || response.statusText);
     tile.classList.remove("tile-failed");
     draw(tile, data);
+    const query = pageParams().toString();
+    for (const link of tile.querySelectorAll("[data-export-link]")) {
+      link.href = `${link.href.split("?")[0]}${query ? `?${query}` : ""}`;
+    }
+    for (const item of tile.querySelectorAll("[data-image]")) item.hidden = !charts.has(tile);
     tile.dataset.drawn = "1";
   } catch (error) {
     disposeChart(tile);
@@ -360,6 +365,41 @@ export async function load(tile, first = false) {
     body.replaceChildren(p);
   }
 }
+
+function save(name, url) {
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = name;
+  document.body.append(link);
+  link.click();
+  link.remove();
+}
+
+// PNG and SVG of a drawn chart (the SVG renderer's own markup; PNG drawn from it at 2x).
+export function exportImage(tile, type) {
+  const chart = charts.get(tile);
+  if (!chart) return;
+  const name = tile.id.replace(/^chart-/, "") || "chart";
+  const svg = chart.getDataURL({ type: "svg" });
+  if (type === "svg") { save(`${name}.svg`, svg); return; }
+  const image = new Image();
+  image.onload = () => {
+    const canvas = document.createElement("canvas");
+    canvas.width = image.width * 2;
+    canvas.height = image.height * 2;
+    const context = canvas.getContext("2d");
+    context.fillStyle = dark() ? "#122233" : "#ffffff";
+    context.fillRect(0, 0, canvas.width, canvas.height);
+    context.drawImage(image, 0, 0, canvas.width, canvas.height);
+    save(`${name}.png`, canvas.toDataURL("image/png"));
+  };
+  image.src = svg;
+}
+
+document.addEventListener("click", (event) => {
+  const button = event.target.closest?.("[data-export]");
+  if (button) exportImage(button.closest(".tile"), button.dataset.export);
+});
 
 export function disposeAll(root = document) {
   for (const tile of root.querySelectorAll(".tile")) disposeChart(tile);

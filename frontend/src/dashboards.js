@@ -16,6 +16,10 @@ function start() {
     event.currentTarget.requestSubmit();
   });
   follow(document);
+  document.querySelector("[data-print]")?.addEventListener("click", () => {
+    document.querySelectorAll(".tile-data[open], .tile-menu[open]").forEach((d) => { d.open = false; });
+    window.print();
+  });
 }
 
 window.iocBoard = { loadAll, charts };

@@ -17,15 +17,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Body, Router, Schema
 from ninja.errors import HttpError
 
 from ioc.accounts.access import current_user, permission_reason
 from ioc.accounts.scope import ScopeDenied
+from ioc.core.audit import record
+from ioc.core.choices import AuditAction
 from ioc.dashboards.access import chart_for, dashboard_for, visible_charts, visible_dashboards
-from ioc.dashboards.filters import PageFilters, previous_period
+from ioc.dashboards.exports import CONTENT_TYPES, render
+from ioc.dashboards.filters import PageFilters, previous_period, scope_caption
 from ioc.dashboards.models import Chart, Dashboard
 from ioc.dashboards.query import answer
 from ioc.dashboards.semantic import QuestionError
@@ -148,6 +151,47 @@ def chart_data(
         if earlier is not None:
             data["previous"] = answer(earlier, user).rows
     return data
+
+
+@router.get("/charts/{chart_id}/export.{fmt}")
+def chart_export(
+    request: HttpRequest,
+    chart_id: int,
+    fmt: str,
+    start: str = "",
+    end: str = "",
+    last: str = "",
+    unit: str = "",
+    level: str = "",
+) -> HttpResponse:
+    """The chart's figures as CSV or XLSX, with the page's filters; audited."""
+    user = _user(request, "dashboards.view_chart")
+    if fmt not in CONTENT_TYPES:
+        raise HttpError(404, "Chỉ có csv, xlsx / only csv and xlsx")
+    try:
+        chart = chart_for(user, chart_id)
+    except ScopeDenied:
+        raise HttpError(404, "Không có biểu đồ này / no such chart") from None
+    try:
+        page = PageFilters.from_values(start=start, end=end, last=last, unit=unit, level=level)
+        question, _ignored = page.apply(chart.question, chart.dataset.parsed_schema)
+        result = answer(question, user)
+    except QuestionError as exc:
+        raise HttpError(400, str(exc)) from None
+    when = timezone.localtime(result.computed_at).strftime("%H:%M %d/%m/%Y")
+    scope = scope_caption(user)
+    start_text, end_text = result.time_range
+    period = f"{start_text[:10] or '…'} – {end_text[:10] or '…'}"
+    caption = f"{period} · {scope} · {when}"
+    record(
+        actor=user,
+        action=AuditAction.READ,
+        obj=chart,
+        message=f"{fmt}: {len(result.rows)} rows",
+    )
+    response = HttpResponse(render(chart, result, fmt, caption), content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{chart.key}.{fmt}"'
+    return response
 
 
 @router.post("/query")

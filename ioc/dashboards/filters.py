@@ -92,3 +92,20 @@ def previous_period(question: dict[str, Any], now: dt.datetime) -> dict[str, Any
             return None
         begin = start - (end - start)
     return {**question, "time": {"start": begin.isoformat(), "end": start.isoformat()}}
+
+
+def scope_caption(user: Any) -> str:
+    """Whose figures these are, for printed reports and exported files."""
+    from ioc.accounts.scope import scope_for
+    from ioc.core.models import AdministrativeUnit, Sector
+
+    scope = scope_for(user)
+    if scope.everything:
+        return "Toàn tỉnh / whole province"
+    parts = []
+    if scope.sectors:
+        parts += list(Sector.objects.filter(id__in=scope.sectors).values_list("name", flat=True))
+    if scope.units:
+        names = AdministrativeUnit.objects.filter(id__in=scope.units, valid_to__isnull=True)
+        parts += list(names.values_list("name", flat=True)[:5])
+    return ", ".join(parts) or "—"

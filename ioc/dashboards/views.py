@@ -14,13 +14,14 @@ from typing import Any
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from ioc.accounts.scope import ScopeDenied
 from ioc.core.models import AdministrativeUnit
 from ioc.dashboards.access import dashboard_for, visible_charts, visible_dashboards
-from ioc.dashboards.filters import PageFilters
+from ioc.dashboards.filters import PageFilters, scope_caption
 from ioc.dashboards.models import Chart, Dashboard, Wall
 from ioc.dashboards.semantic import QuestionError
 from ioc.dashboards.usage import record_view
@@ -112,6 +113,8 @@ def dashboard_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "unit_name": unit_name,
         "others": visible_dashboards(request.user).exclude(pk=dashboard.pk)[:40],
         "strings": board_strings(),
+        "printed_at": timezone.localtime(),
+        "scope": scope_caption(request.user),
     }
     return render(request, "dashboards/dashboard.html", context)
 

@@ -75,13 +75,12 @@ WRITE_ROWS = 1_000_000
 # many rows: each mapping statement has a fixed cost, and readers give small batches (DuckDB
 # gives a Parquet file's row groups, 122,880 rows). 10 M rows of Parquet mapped 4.7 s → 1.8 s.
 MAP_ROWS = 1_000_000
-# ... and both stop at this many bytes of Arrow data, whichever comes first, so that wide or
-# long-text rows merge fewer at a time. Each held batch is copied about three times on its
-# way (mapping output, one chunk per column, the writer's DuckDB): 1M rows of ~560 bytes
-# peaked at 2.3 GiB on rows alone. The benchmark's rows (~80 bytes in Arrow) still reach
-# the row limits first. See benchmarks/README.md.
-MAP_BYTES = 128 * 1024 * 1024
-WRITE_BYTES = 128 * 1024 * 1024
+# Both also stop at this many bytes of Arrow data, whichever limit comes first, so wide or
+# long-text rows merge fewer at a time: on rows alone, a CSV of ~560-byte rows (1M rows,
+# ~540 MiB a batch) peaked at 2.3 GiB. The benchmark's rows (~80 bytes in Arrow, 1M rows
+# ~85 MiB) still reach the row limits first. Figures: benchmarks/README.md.
+MAP_BYTES = 96 * 1024 * 1024
+WRITE_BYTES = 96 * 1024 * 1024
 
 
 class _Loader:

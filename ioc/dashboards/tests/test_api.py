@@ -188,3 +188,31 @@ def test_the_catalogue_shows_which_charts_read_a_dataset(boards, make_user):
     assert '/ioc/dashboards/y-te/#chart-luot-theo-xa">Lượt khám theo xã' in page
     home = client_for(engineer).get("/ioc/").content.decode()
     assert "/ioc/dashboards/" in home
+
+
+def test_chart_figures_download_as_csv_and_xlsx_within_scope_and_audited(
+    boards, make_user, units
+):
+    import io
+
+    from openpyxl import load_workbook
+
+    from ioc.core.models import AuditEntry
+
+    officer = make_user("phuloi", roles=[Role.SECTOR_OFFICER], units=[units["new_pl"]])
+    chart = Chart.objects.get(key="luot-theo-xa")
+    client = client_for(officer)
+    csv_response = client.get(f"/api/dashboards/charts/{chart.pk}/export.csv")
+    assert csv_response.status_code == 200
+    assert csv_response["Content-Disposition"] == 'attachment; filename="luot-theo-xa.csv"'
+    text = csv_response.content.decode("utf-8-sig")
+    lines = text.strip().splitlines()
+    assert lines[0].startswith("Lượt khám theo xã — ") and "Phường Phú Lợi" in lines[0]
+    assert lines[1].startswith("Phường/xã,")
+    assert [line.split(",")[0] for line in lines[2:]] == ["25750"]  # their commune only
+    xlsx = client.get(f"/api/dashboards/charts/{chart.pk}/export.xlsx", {"last": "12 months"})
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    assert sheet["A1"].value == "Lượt khám theo xã"
+    assert sheet["A4"].value == "Phường/xã"
+    assert AuditEntry.objects.filter(object_id=str(chart.pk), action="read").count() == 2
+    assert client.get(f"/api/dashboards/charts/{chart.pk}/export.exe").status_code == 404
