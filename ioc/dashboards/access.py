@@ -57,3 +57,19 @@ def chart_for(user: User | AnonymousUser | None, pk: int) -> Chart:
     if chart is None or not visible_charts(user, chart.dashboard).filter(pk=pk).exists():
         raise ScopeDenied(pk)
     return chart
+
+
+def can_edit(user: User | AnonymousUser | None, dashboard: Dashboard) -> bool:
+    """Arranging a dashboard and editing its charts: accounts that may change charts, over
+    the whole province, or over the dashboard's sector (never the overview's then)."""
+    if user is None or not user.is_authenticated or not user.has_perm("dashboards.change_chart"):
+        return False
+    scope = scope_for(user)
+    if scope.everything:
+        return True
+    return (
+        dashboard.sector_id is not None
+        and dashboard.sector_id in scope.sectors
+        and not scope.units
+        and not scope.agencies
+    )

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Body, Router, Schema
@@ -26,7 +27,14 @@ from ioc.accounts.access import current_user, permission_reason
 from ioc.accounts.scope import ScopeDenied
 from ioc.core.audit import record
 from ioc.core.choices import AuditAction
-from ioc.dashboards.access import chart_for, dashboard_for, visible_charts, visible_dashboards
+from ioc.dashboards.access import (
+    can_edit,
+    chart_for,
+    dashboard_for,
+    visible_charts,
+    visible_dashboards,
+)
+from ioc.dashboards.code import valid_place
 from ioc.dashboards.exports import CONTENT_TYPES, render
 from ioc.dashboards.filters import PageFilters, previous_period, scope_caption
 from ioc.dashboards.models import Chart, Dashboard
@@ -118,6 +126,52 @@ def get_dashboard(request: HttpRequest, slug: str) -> DashboardDetailOut:
         sector=dashboard.sector.code if dashboard.sector else None,
         charts=[chart_out(c) for c in visible_charts(user, dashboard)],
     )
+
+
+class PlaceIn(Schema):
+    id: int
+    x: int
+    y: int
+    w: int
+    h: int
+
+
+class LayoutIn(Schema):
+    charts: list[PlaceIn]
+
+
+@router.post("/{slug}/layout")
+def save_layout(request: HttpRequest, slug: str, layout: LayoutIn) -> dict[str, Any]:
+    """New places for a dashboard's charts (the layout editor's "Save"); audited."""
+    user = _user(request, "dashboards.change_chart")
+    try:
+        dashboard = dashboard_for(user, slug)
+    except ScopeDenied:
+        raise HttpError(404, "Không có bảng điều khiển này / no such dashboard") from None
+    if not can_edit(user, dashboard):
+        raise HttpError(403, permission_reason("dashboards.change_chart"))
+    charts = {c.pk: c for c in dashboard.charts.all()}
+    for place in layout.charts:
+        if place.id not in charts:
+            raise HttpError(
+                400, f"biểu đồ {place.id} không thuộc bảng này / chart {place.id} is not here"
+            )
+        if not valid_place(place.x, place.y, place.w, place.h):
+            raise HttpError(
+                400, f"vị trí không hợp lệ: biểu đồ {place.id} / invalid place: chart {place.id}"
+            )
+    before = {pk: [c.x, c.y, c.w, c.h] for pk, c in charts.items()}
+    with transaction.atomic():
+        for place in layout.charts:
+            Chart.objects.filter(pk=place.id).update(x=place.x, y=place.y, w=place.w, h=place.h)
+        record(
+            actor=user,
+            action=AuditAction.UPDATE,
+            obj=dashboard,
+            changes={"layout": [before, {p.id: [p.x, p.y, p.w, p.h] for p in layout.charts}]},
+            message=f"layout: {len(layout.charts)} charts",
+        )
+    return {"saved": len(layout.charts)}
 
 
 @router.get("/charts/{chart_id}/data")

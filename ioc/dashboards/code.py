@@ -60,6 +60,11 @@ MAX_CHARTS = 200  # on one dashboard
 CHECK_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC).replace(tzinfo=None)
 
 
+def valid_place(x: int, y: int, w: int, h: int) -> bool:
+    """A chart's place on the 12-column grid (x, y from 0; width and height in cells)."""
+    return 0 <= x < GRID_COLUMNS and 1 <= w <= GRID_COLUMNS - x and 0 <= y <= 1000 and 1 <= h <= 24
+
+
 class DashboardFileError(ValueError):
     """Files that cannot be imported; ``problems`` lists each, bilingual."""
 
@@ -223,11 +228,7 @@ def _check(
             isinstance(at, list)
             and len(at) == 4
             and all(isinstance(v, int) and not isinstance(v, bool) for v in at)
-            and 0 <= at[0] < GRID_COLUMNS
-            and 1 <= at[2] <= GRID_COLUMNS
-            and at[0] + at[2] <= GRID_COLUMNS
-            and 0 <= at[1] <= 1000
-            and 1 <= at[3] <= 24
+            and valid_place(*at)
         ):
             problem(
                 where,

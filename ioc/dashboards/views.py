@@ -8,19 +8,28 @@ unit) is in the URL, so a link shows what its sender saw.
 
 from __future__ import annotations
 
+import io
+import zipfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
-from ioc.accounts.scope import ScopeDenied
+from ioc.accounts.access import permission_reason
+from ioc.accounts.scope import ScopeDenied, scope_for
+from ioc.core.audit import record
+from ioc.core.choices import AuditAction
 from ioc.core.models import AdministrativeUnit
-from ioc.dashboards.access import dashboard_for, visible_charts, visible_dashboards
+from ioc.dashboards.access import can_edit, dashboard_for, visible_charts, visible_dashboards
+from ioc.dashboards.code import DashboardFileError, dump, import_texts
 from ioc.dashboards.filters import PageFilters, scope_caption
 from ioc.dashboards.models import Chart, Dashboard, Wall
 from ioc.dashboards.semantic import QuestionError
@@ -28,6 +37,8 @@ from ioc.dashboards.usage import record_view
 
 VIEW = "dashboards.view_dashboard"
 MIN_DWELL = 10  # seconds a dashboard stays on the wall, at least
+MAX_UPLOAD = 20 * 1024 * 1024  # bytes of YAML in one import
+MAX_FILES = 500
 TIME_PRESETS = [
     ("", _("Each chart's own period")),
     ("30 days", _("Last 30 days")),
@@ -61,7 +72,11 @@ def board_strings() -> dict[str, str]:
 def dashboard_list(request: HttpRequest) -> HttpResponse:
     dashboards = visible_dashboards(request.user).select_related("sector")
     entries = [(d, visible_charts(request.user, d).count()) for d in dashboards]
-    return render(request, "dashboards/list.html", {"entries": entries})
+    return render(
+        request,
+        "dashboards/list.html",
+        {"entries": entries, "can_manage": can_manage(request.user)},
+    )
 
 
 def _communes() -> list[tuple[str, str]]:
@@ -114,6 +129,7 @@ def dashboard_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "others": visible_dashboards(request.user).exclude(pk=dashboard.pk)[:40],
         "strings": board_strings(),
         "printed_at": timezone.localtime(),
+        "editable": can_edit(request.user, dashboard),
         "scope": scope_caption(request.user),
     }
     return render(request, "dashboards/dashboard.html", context)
@@ -179,3 +195,100 @@ def wall(request: HttpRequest, slug: str = "") -> HttpResponse:
         "sees_events": request.user.has_perm("operations.view_event"),
     }
     return render(request, "dashboards/wall.html", context)
+
+
+def can_manage(user: Any) -> bool:
+    """Importing and exporting dashboards as files: whole-province accounts that may change
+    dashboards (an import may touch every sector's)."""
+    return bool(
+        user.has_perm("dashboards.change_dashboard")
+        and user.has_perm("dashboards.add_dashboard")
+        and scope_for(user).everything
+    )
+
+
+@require_GET
+@permission_required(VIEW)
+def export_files(request: HttpRequest) -> HttpResponse:
+    """Every dashboard the user may see, as a zip of YAML files (dashboards as code)."""
+    if not can_manage(request.user):
+        raise PermissionDenied(permission_reason("dashboards.change_dashboard"))
+    buffer = io.BytesIO()
+    dashboards = (
+        visible_dashboards(request.user).select_related("sector").prefetch_related("charts")
+    )
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for dashboard in dashboards:
+            archive.writestr(f"dashboards/{dashboard.slug}.yaml", dump(dashboard))
+    record(
+        actor=request.user,  # type: ignore[arg-type]
+        action=AuditAction.READ,
+        object_type="dashboards.dashboard",
+        message=f"exported {dashboards.count()} dashboards as YAML",
+    )
+    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="dashboards-{stamp}.zip"'
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(VIEW)
+def import_files(request: HttpRequest) -> HttpResponse:
+    """Upload YAML files (or a zip of them); all or nothing, every problem listed."""
+    if not can_manage(request.user):
+        raise PermissionDenied(permission_reason("dashboards.change_dashboard"))
+    problems: list[str] = []
+    saved: list[Dashboard] = []
+    if request.method == "POST":
+        try:
+            texts = uploaded_texts(request.FILES.getlist("files"))
+            saved = import_texts(texts, actor=request.user)  # type: ignore[arg-type]
+        except DashboardFileError as exc:
+            problems = exc.problems
+        else:
+            messages.success(
+                request,
+                _("Imported %(n)s dashboards.") % {"n": len(saved)},
+            )
+            return redirect("dashboards:list")
+    return render(request, "dashboards/import.html", {"problems": problems})
+
+
+def uploaded_texts(files: list[Any]) -> dict[str, str]:
+    """{name: YAML text} from uploaded .yaml files and .zip archives of them, checked."""
+    if not files:
+        raise DashboardFileError([str(_("Choose one or more .yaml files, or a .zip of them."))])
+    texts: dict[str, str] = {}
+    total = 0
+    for upload in files:
+        name = Path(upload.name).name
+        if upload.size > MAX_UPLOAD:
+            raise DashboardFileError([f"{name}: " + str(_("the file is larger than 20 MB"))])
+        data = upload.read()
+        if name.lower().endswith(".zip"):
+            try:
+                with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                    for info in archive.infolist():
+                        if not info.filename.lower().endswith((".yaml", ".yml")):
+                            continue
+                        total += info.file_size
+                        if total > MAX_UPLOAD or len(texts) >= MAX_FILES:
+                            raise DashboardFileError(
+                                [f"{name}: " + str(_("too many or too large files inside"))]
+                            )
+                        texts[Path(info.filename).name] = _text(archive.read(info), info.filename)
+            except zipfile.BadZipFile:
+                raise DashboardFileError([f"{name}: " + str(_("not a zip file"))]) from None
+        elif name.lower().endswith((".yaml", ".yml")):
+            texts[name] = _text(data, name)
+        else:
+            raise DashboardFileError([f"{name}: " + str(_("only .yaml, .yml and .zip files"))])
+    return texts
+
+
+def _text(data: bytes, name: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise DashboardFileError([f"{name}: " + str(_("not UTF-8 text"))]) from None

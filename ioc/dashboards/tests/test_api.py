@@ -190,9 +190,7 @@ def test_the_catalogue_shows_which_charts_read_a_dataset(boards, make_user):
     assert "/ioc/dashboards/" in home
 
 
-def test_chart_figures_download_as_csv_and_xlsx_within_scope_and_audited(
-    boards, make_user, units
-):
+def test_chart_figures_download_as_csv_and_xlsx_within_scope_and_audited(boards, make_user, units):
     import io
 
     from openpyxl import load_workbook
@@ -216,3 +214,88 @@ def test_chart_figures_download_as_csv_and_xlsx_within_scope_and_audited(
     assert sheet["A4"].value == "Phường/xã"
     assert AuditEntry.objects.filter(object_id=str(chart.pk), action="read").count() == 2
     assert client.get(f"/api/dashboards/charts/{chart.pk}/export.exe").status_code == 404
+
+
+def test_dashboards_download_and_upload_as_yaml_from_the_browser(boards, make_user, sectors):
+    import io
+    import zipfile
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    engineer = make_user("dulieu", roles=[Role.DATA_ENGINEER], scope_all=True)
+    client = client_for(engineer)
+    archive = client.get("/ioc/dashboards/files/export/")
+    assert archive.status_code == 200
+    names = zipfile.ZipFile(io.BytesIO(archive.content)).namelist()
+    assert sorted(names) == ["dashboards/giao-thong.yaml", "dashboards/y-te.yaml"]
+    text = zipfile.ZipFile(io.BytesIO(archive.content)).read("dashboards/y-te.yaml").decode()
+
+    renamed = text.replace("name: Lượt khám theo xã", "name: Lượt khám theo phường, xã")
+    ok = client.post(
+        "/ioc/dashboards/files/import/",
+        {"files": [SimpleUploadedFile("y-te.yaml", renamed.encode())]},
+    )
+    assert ok.status_code == 302
+    assert Chart.objects.get(key="luot-theo-xa").name == "Lượt khám theo phường, xã"
+
+    broken = text.replace("column: luot", "column: khong_co")
+    refused = client.post(
+        "/ioc/dashboards/files/import/",
+        {"files": [SimpleUploadedFile("y-te.yaml", broken.encode())]},
+    )
+    assert refused.status_code == 200
+    assert "Nothing was imported" in refused.content.decode()
+    assert "no column &#x27;khong_co&#x27;" in refused.content.decode()
+    assert Chart.objects.get(key="luot-theo-xa").name == "Lượt khám theo phường, xã"
+    bad_type = client.post(
+        "/ioc/dashboards/files/import/",
+        {"files": [SimpleUploadedFile("virus.exe", b"MZ")]},
+    )
+    assert "only .yaml, .yml and .zip files" in bad_type.content.decode()
+
+    officer = make_user("yte", roles=[Role.SECTOR_OFFICER], sectors=[sectors["health"]])
+    assert client_for(officer).get("/ioc/dashboards/files/export/").status_code == 403
+    assert client_for(officer).get("/ioc/dashboards/files/import/").status_code == 403
+
+
+def test_a_sector_officer_arranges_their_sectors_dashboard_only(boards, make_user, sectors, units):
+    from ioc.core.models import AuditEntry
+
+    officer = make_user("yte", roles=[Role.SECTOR_OFFICER], sectors=[sectors["health"]])
+    chart = Chart.objects.get(key="luot-theo-xa")
+    client = client_for(officer)
+    assert "data-edit-layout" in client.get("/ioc/dashboards/y-te/").content.decode()
+    moved = client.post(
+        "/api/dashboards/y-te/layout",
+        {"charts": [{"id": chart.pk, "x": 6, "y": 2, "w": 6, "h": 5}]},
+        content_type="application/json",
+    )
+    assert moved.status_code == 200
+    chart.refresh_from_db()
+    assert (chart.x, chart.y, chart.w, chart.h) == (6, 2, 6, 5)
+    assert AuditEntry.objects.filter(object_id=str(boards["y-te"].pk), action="update").exists()
+    for bad in [
+        {"id": chart.pk, "x": 8, "y": 0, "w": 6, "h": 3},
+        {"id": 999999, "x": 0, "y": 0, "w": 1, "h": 1},
+    ]:
+        response = client.post(
+            "/api/dashboards/y-te/layout", {"charts": [bad]}, content_type="application/json"
+        )
+        assert response.status_code == 400
+    traffic = Chart.objects.get(key="tai-nan")
+    other = client.post(
+        "/api/dashboards/giao-thong/layout",
+        {"charts": [{"id": traffic.pk, "x": 0, "y": 0, "w": 4, "h": 3}]},
+        content_type="application/json",
+    )
+    assert other.status_code == 404
+    commune = make_user("phuloi", roles=[Role.SECTOR_OFFICER], units=[units["new_pl"]])
+    assert (
+        "data-edit-layout" not in client_for(commune).get("/ioc/dashboards/y-te/").content.decode()
+    )
+    refused = client_for(commune).post(
+        "/api/dashboards/y-te/layout",
+        {"charts": [{"id": chart.pk, "x": 0, "y": 0, "w": 4, "h": 3}]},
+        content_type="application/json",
+    )
+    assert refused.status_code == 403
