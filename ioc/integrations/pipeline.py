@@ -76,9 +76,9 @@ WRITE_ROWS = 1_000_000
 # gives a Parquet file's row groups, 122,880 rows). 10 M rows of Parquet mapped 4.7 s → 1.8 s.
 MAP_ROWS = 1_000_000
 # Batches are also mapped together only up to this many bytes of Arrow data, and written
-# once this many wait, so wide or long-text rows merge fewer at a time. On rows alone, a 5 GB
-# CSV of ~560-byte rows (1M rows ~540 MiB) peaked at 2.3 GiB; at 96 MiB, 0.88-0.97 GiB; at
-# 64 MiB, 0.80 GiB. The benchmark's rows (~80 bytes) map ~850k rows at a time (1M before).
+# once this many wait, so wide or long-text rows merge fewer at a time. CSV of ~560-byte rows:
+# 2.3 GiB peak for 1.4 GB with row limits alone; 5 GB peaked at 0.97 GiB with 96 MiB, 0.80 GiB
+# with 64 MiB. The benchmark's rows (~80 bytes) map ~850k rows at a time (1M before).
 # A mapped batch of a full MAP_BYTES is written at once. Figures: benchmarks/README.md.
 MAP_BYTES = 64 * 1024 * 1024
 WRITE_BYTES = 32 * 1024 * 1024
