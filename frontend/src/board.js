@@ -293,7 +293,7 @@ function summarise(data, options, title) {
   return `${title}: ${data.rows.length} · ${label(dims[0], data.rows[0])} – ${label(dims[0], lastRow)}`;
 }
 
-function draw(tile, data) {
+export function draw(tile, data) {
   const kind = tile.dataset.kind;
   const options = JSON.parse(tile.dataset.options || "{}");
   const body = tile.querySelector("[data-body]");

@@ -17,23 +17,30 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ioc.accounts.access import permission_reason
+from ioc.accounts.access import current_user, permission_reason
 from ioc.accounts.scope import ScopeDenied, scope_for
 from ioc.core.audit import record
 from ioc.core.choices import AuditAction
 from ioc.core.models import AdministrativeUnit
+from ioc.core.text import fold
 from ioc.dashboards.access import can_edit, dashboard_for, visible_charts, visible_dashboards
 from ioc.dashboards.code import DashboardFileError, dump, import_texts
 from ioc.dashboards.filters import PageFilters, scope_caption
+from ioc.dashboards.forms import ChartForm, representable
 from ioc.dashboards.models import Chart, Dashboard, Wall
+from ioc.dashboards.query import answer
 from ioc.dashboards.semantic import QuestionError
 from ioc.dashboards.usage import record_view
+from ioc.warehouse.access import visible_datasets
 
 VIEW = "dashboards.view_dashboard"
 MIN_DWELL = 10  # seconds a dashboard stays on the wall, at least
@@ -221,7 +228,7 @@ def export_files(request: HttpRequest) -> HttpResponse:
         for dashboard in dashboards:
             archive.writestr(f"dashboards/{dashboard.slug}.yaml", dump(dashboard))
     record(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=current_user(request),
         action=AuditAction.READ,
         object_type="dashboards.dashboard",
         message=f"exported {dashboards.count()} dashboards as YAML",
@@ -292,3 +299,119 @@ def _text(data: bytes, name: str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise DashboardFileError([f"{name}: " + str(_("not UTF-8 text"))]) from None
+
+
+def _editable(request: HttpRequest, slug: str) -> Dashboard:
+    try:
+        dashboard = dashboard_for(request.user, slug)
+    except ScopeDenied:
+        raise Http404(_("No such dashboard.")) from None
+    if not can_edit(request.user, dashboard):
+        raise PermissionDenied(permission_reason("dashboards.change_chart"))
+    return dashboard
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(VIEW)
+def chart_edit(request: HttpRequest, slug: str, pk: int | None = None) -> HttpResponse:
+    """The chart editor: pick the dataset, what to compute, by what, over which period; see
+    the preview; save. A chart whose question holds more than the form shows keeps it."""
+    dashboard = _editable(request, slug)
+    chart = get_object_or_404(Chart, pk=pk, dashboard=dashboard) if pk else None
+    datasets = list(visible_datasets(request.user).select_related("sector").order_by("name"))
+    whole = chart is None or representable(chart.question)
+    initial = (
+        ChartForm.initial_from(chart)
+        if chart
+        else {"dataset": _default_dataset(dashboard, datasets)}
+    )
+    form = ChartForm(request.POST or None, initial=initial, datasets=datasets)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        with transaction.atomic():
+            if chart is None:
+                bottom = max((c.y + c.h for c in dashboard.charts.all()), default=0)
+                chart = Chart(
+                    dashboard=dashboard, x=0, y=bottom, key=_new_key(dashboard, data["name"])
+                )
+                action = AuditAction.CREATE
+            else:
+                action = AuditAction.UPDATE
+            before = chart.question if chart.pk else None
+            chart.name, chart.name_en, chart.kind = data["name"], data["name_en"], data["kind"]
+            chart.w, chart.h = data["w"], data["h"]
+            chart.x = min(chart.x, 12 - chart.w)
+            if whole:
+                chart.question, chart.dataset = form.question, data["dataset_obj"]
+            chart.save()
+            record(
+                actor=current_user(request),
+                action=action,
+                obj=chart,
+                changes={"question": [before, chart.question]},
+            )
+        messages.success(request, _("The chart is saved."))
+        return redirect(
+            f"{reverse('dashboards:dashboard', args=[dashboard.slug])}#chart-{chart.key}"
+        )
+    return render(
+        request,
+        "dashboards/chart_form.html",
+        {
+            "dashboard": dashboard,
+            "chart": chart,
+            "form": form,
+            "whole": whole,
+            "strings": board_strings(),
+            "preview_url": reverse("dashboards:chart-preview", args=[dashboard.slug]),
+        },
+    )
+
+
+def _default_dataset(dashboard: Dashboard, datasets: list[Any]) -> str:
+    mine = [d for d in datasets if dashboard.sector_id and d.sector_id == dashboard.sector_id]
+    return (mine or datasets or [None])[0].slug if (mine or datasets) else ""
+
+
+def _new_key(dashboard: Dashboard, name: str) -> str:
+    base = (slugify(fold(name)) or "bieu-do")[:60]
+    key, n = base, 1
+    while dashboard.charts.filter(key=key).exists():
+        n += 1
+        key = f"{base}-{n}"
+    return key
+
+
+@require_POST
+@permission_required(VIEW)
+def chart_preview(request: HttpRequest, slug: str) -> JsonResponse:
+    """The editor's preview: the form's question answered for this user (nothing saved)."""
+    _editable(request, slug)
+    datasets = list(visible_datasets(request.user))
+    form = ChartForm(request.POST, datasets=datasets)
+    if not form.is_valid():
+        errors = [str(e) for errs in form.errors.values() for e in errs]
+        return JsonResponse({"detail": " ".join(errors)}, status=400)
+    try:
+        result = answer(form.question, request.user)
+    except QuestionError as exc:
+        return JsonResponse({"detail": str(exc)}, status=400)
+    return JsonResponse(
+        {**result.as_json(), "question": form.question, "kind": form.cleaned_data["kind"]}
+    )
+
+
+@require_POST
+@permission_required(VIEW)
+def chart_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    dashboard = _editable(request, slug)
+    chart = get_object_or_404(Chart, pk=pk, dashboard=dashboard)
+    record(
+        actor=current_user(request),
+        action=AuditAction.DELETE,
+        obj=chart,
+        changes={"question": [chart.question, None]},
+    )
+    chart.delete()
+    messages.success(request, _("The chart is removed."))
+    return redirect("dashboards:dashboard", slug=dashboard.slug)

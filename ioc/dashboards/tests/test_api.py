@@ -299,3 +299,71 @@ def test_a_sector_officer_arranges_their_sectors_dashboard_only(boards, make_use
         content_type="application/json",
     )
     assert refused.status_code == 403
+
+
+def test_the_chart_editor_previews_checks_saves_and_removes(boards, make_user, sectors, units):
+    from ioc.core.models import AuditEntry
+
+    officer = make_user("yte", roles=[Role.SECTOR_OFFICER], sectors=[sectors["health"]])
+    client = client_for(officer)
+    assert client.get("/ioc/dashboards/y-te/charts/new/").status_code == 200
+    fields = {
+        "name": "Lượt khám theo tháng",
+        "name_en": "Visits by month",
+        "kind": "line",
+        "dataset": "kham",
+        "agg": "sum",
+        "column": "luot",
+        "grain": "month",
+        "level": "",
+        "category": "loai",
+        "filter_column": "",
+        "filter_op": "",
+        "filter_value": "",
+        "last": "",
+        "order": "",
+        "limit": "500",
+        "w": "6",
+        "h": "4",
+    }
+    preview = client.post("/ioc/dashboards/y-te/charts/preview/", fields)
+    assert preview.status_code == 200
+    data = preview.json()
+    assert data["kind"] == "line" and len(data["rows"]) == 4 * 2  # 4 months x 2 kinds
+    wrong = client.post("/ioc/dashboards/y-te/charts/preview/", {**fields, "column": "khong_co"})
+    assert wrong.status_code == 400 and "no column 'khong_co'" in wrong.json()["detail"]
+    refused = client.post("/ioc/dashboards/y-te/charts/new/", {**fields, "grain": "hour"})
+    assert refused.status_code == 200 and "has no hours" in refused.content.decode()
+    assert not Chart.objects.filter(name="Lượt khám theo tháng").exists()
+
+    saved = client.post("/ioc/dashboards/y-te/charts/new/", fields)
+    assert saved.status_code == 302
+    chart = Chart.objects.get(name="Lượt khám theo tháng")
+    assert chart.key == "luot-kham-theo-thang" and chart.y == 4  # below the others
+    assert chart.question["dimensions"] == [
+        {"column": "ngay", "grain": "month"},
+        {"column": "loai"},
+    ]
+    page = client.get(f"/ioc/dashboards/y-te/charts/{chart.pk}/")
+    assert 'value="Lượt khám theo tháng"' in page.content.decode()
+
+    # A chart with more than the form shows keeps its question when edited here.
+    kpi = Chart.objects.get(key="luot-thang-nay")
+    kpi.question = {
+        **kpi.question,
+        "metrics": [*kpi.question["metrics"], {"id": "g", "growth": "v"}],
+    }
+    kpi.save()
+    renamed = client.post(
+        f"/ioc/dashboards/y-te/charts/{kpi.pk}/",
+        {**fields, "name": "Lượt khám tháng này (mới)", "kind": "kpi"},
+    )
+    assert renamed.status_code == 302
+    kpi.refresh_from_db()
+    assert kpi.name == "Lượt khám tháng này (mới)" and len(kpi.question["metrics"]) == 2
+
+    removed = client.post(f"/ioc/dashboards/y-te/charts/{chart.pk}/delete/")
+    assert removed.status_code == 302 and not Chart.objects.filter(pk=chart.pk).exists()
+    assert AuditEntry.objects.filter(object_id=str(chart.pk), action="delete").exists()
+    commune = make_user("phuloi", roles=[Role.SECTOR_OFFICER], units=[units["new_pl"]])
+    assert client_for(commune).get("/ioc/dashboards/y-te/charts/new/").status_code == 403
