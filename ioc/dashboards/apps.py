@@ -25,6 +25,7 @@ class DashboardsConfig(AppConfig):
         # sector's charts (DESIGN: "builds charts"); engineers and admins manage them all.
         for role in (Role.LEADER, Role.OPERATOR):
             ROLE_PERMISSIONS[role] |= VIEW
+        ROLE_PERMISSIONS[Role.LEADER] |= {"dashboards.view_usage"}  # is the centre used?
         ROLE_PERMISSIONS[Role.SECTOR_OFFICER] |= BUILD
         for role in (Role.DATA_ENGINEER, Role.SYSTEM_ADMIN):
             ROLE_PERMISSIONS[role] |= {"dashboards.*"}

@@ -6,14 +6,24 @@ of scope give the same error, so nobody learns what exists), applies the user's 
 (deny by default), picks a rollup when one answers, and caches the result. A cached
 answer is used only while no change of its dataset touched its time range since it was
 computed (:class:`~ioc.warehouse.models.DataChange`, seen by every process).
+
+On DuckDB, answers that come close together (a dashboard's or a wall's tiles, a KPI and
+its previous period) share one open database: :class:`_Keeper` holds a read-only
+connection for ``KEEP_OPEN_SECONDS`` after the last answer, and lets go at once when a
+writer waits for the file (the writer's ``flock`` on ``<warehouse>.lock``). Opening the
+multi-GB file and reading its metadata again costs more than a rollup's whole answer.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import decimal
+import fcntl
 import hashlib
 import json
+import os
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -32,18 +42,118 @@ from ioc.dashboards.semantic import (
     parse_question,
 )
 from ioc.warehouse.access import row_units, visible_datasets
-from ioc.warehouse.db import engine, read_connection
+from ioc.warehouse.db import Connection, engine, read_connection, warehouse_path
 from ioc.warehouse.freshness import Freshness
 from ioc.warehouse.models import DataChange, Dataset, Indicator
 from ioc.warehouse.units import ensure_units
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from django.contrib.auth.models import AnonymousUser
 
     from ioc.accounts.models import User
 
 CACHE_SECONDS = 24 * 3600
 CACHE_PREFIX = "ioc:answer:"
+KEEP_OPEN_SECONDS = 1.0  # the warehouse file stays open this long after the last answer
+WATCH_SECONDS = 0.02  # how often the keeper looks for a waiting writer
+
+
+def _file_identity(path: str) -> tuple[int, int] | None:
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
+
+
+def _writer_waiting(path: str) -> bool:
+    """Whether a writer holds or waits for the warehouse (its exclusive ``flock`` on
+    ``<warehouse>.lock``, see :func:`ioc.warehouse.writer.write_connection`)."""
+    try:
+        with open(f"{path}.lock", "a") as lock_file:
+            try:
+                fcntl.flock(lock_file.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(lock_file.fileno(), fcntl.LOCK_UN)
+    except OSError:
+        return False
+    return False
+
+
+class _Keeper:
+    """Keeps the DuckDB warehouse open between answers that come close together.
+
+    DuckDB opens a file once per process: while this idle read-only connection is open,
+    every :func:`~ioc.warehouse.db.read_connection` of the process reuses the open
+    database (no new open, its metadata and recently read blocks still in memory). A
+    watcher thread closes it ``KEEP_OPEN_SECONDS`` after the last answer, or within
+    ``WATCH_SECONDS`` when a writer (of any process) waits for the file; readers never
+    hold the file against a writer longer than the answers running at that moment.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._con: Connection | None = None
+        self._path = ""
+        self._identity: tuple[int, int] | None = None
+        self._last = 0.0
+
+    @contextlib.contextmanager
+    def connection(self) -> Iterator[Connection]:
+        if engine() != "duckdb":
+            with read_connection() as con:
+                yield con
+            return
+        path = str(warehouse_path())
+        with self._lock:
+            if self._con is not None and (
+                path != self._path or _file_identity(path) != self._identity
+            ):
+                self._close()  # another warehouse, or the file was replaced
+        with read_connection() as con:
+            self._hold(path)
+            yield con
+
+    def _hold(self, path: str) -> None:
+        with self._lock:
+            self._last = time.monotonic()
+            if self._con is not None or _writer_waiting(path):
+                return
+            try:
+                # The database is open (the caller's connection): this only adds a handle.
+                self._con = read_connection(retries=1)
+            except Exception:  # nothing kept; the next answer opens the file again
+                return
+            self._path, self._identity = path, _file_identity(path)
+            threading.Thread(target=self._watch, name="ioc-warehouse-keeper", daemon=True).start()
+
+    def _watch(self) -> None:
+        while True:
+            time.sleep(WATCH_SECONDS)
+            with self._lock:
+                if self._con is None:
+                    return
+                idle = time.monotonic() - self._last
+                if idle >= KEEP_OPEN_SECONDS or _writer_waiting(self._path):
+                    self._close()
+                    return
+
+    def _close(self) -> None:
+        con, self._con = self._con, None
+        if con is not None:
+            with contextlib.suppress(Exception):
+                con.close()
+
+    def close(self) -> None:
+        """Let go of the warehouse now (tests, or before replacing the file)."""
+        with self._lock:
+            self._close()
+
+
+_keeper = _Keeper()
 
 
 @dataclass
@@ -193,7 +303,7 @@ def answer(
     change_id = rollups.latest_change(dataset.pk)  # before reading: a later change invalidates
     if "meta.units" in compiled.sql:
         ensure_units()
-    with read_connection() as con:
+    with _keeper.connection() as con:
         rows = con.execute(compiled.sql, compiled.params).fetchall()
     values = [[_plain(v) for v in row] for row in rows]
     computed_at = timezone.now()

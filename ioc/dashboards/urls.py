@@ -5,6 +5,7 @@ from ioc.dashboards import live, views
 app_name = "dashboards"
 urlpatterns = [
     path("dashboards/", views.dashboard_list, name="list"),
+    path("dashboards/usage/", views.usage_view, name="usage"),
     path("dashboards/files/export/", views.export_files, name="export"),
     path("dashboards/files/import/", views.import_files, name="import"),
     path("dashboards/<slug:slug>/", views.dashboard_detail, name="dashboard"),

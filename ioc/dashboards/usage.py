@@ -7,7 +7,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import Count, F, Sum
 from django.utils import timezone
 
 from ioc.dashboards.models import Chart, Dashboard, Usage
@@ -37,7 +37,7 @@ def summary(days: int = 30) -> dict[str, Any]:
     dashboards = (
         recent.filter(chart__isnull=True)
         .values("dashboard__slug", "dashboard__name")
-        .annotate(views=Sum("views"))
+        .annotate(views=Sum("views"), people=Count("user", distinct=True))
         .order_by("-views")
     )
     charts = (
@@ -52,4 +52,20 @@ def summary(days: int = 30) -> dict[str, Any]:
         .annotate(views=Sum("views"))
         .order_by("-views")
     )
-    return {"dashboards": list(dashboards), "charts": list(charts), "roles": list(roles)}
+    never = Dashboard.objects.exclude(pk__in=recent.values("dashboard")).values("slug", "name")
+    return {
+        "days": days,
+        "dashboards": list(dashboards),
+        "charts": list(charts),
+        "roles": [{**r, "label": role_label(r["role"])} for r in roles],
+        "unopened": list(never),
+    }
+
+
+def role_label(code: str) -> str:
+    from ioc.accounts.choices import Role
+
+    try:
+        return str(Role(code).label)
+    except ValueError:
+        return code or "—"

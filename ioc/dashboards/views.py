@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -26,7 +25,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ioc.accounts.access import current_user, permission_reason
+from ioc.accounts.access import current_user, permission_reason, permission_required
 from ioc.accounts.scope import ScopeDenied, scope_for
 from ioc.core.audit import record
 from ioc.core.choices import AuditAction
@@ -40,6 +39,7 @@ from ioc.dashboards.models import Chart, Dashboard, Wall
 from ioc.dashboards.query import answer
 from ioc.dashboards.semantic import QuestionError
 from ioc.dashboards.usage import record_view
+from ioc.dashboards.usage import summary as usage_summary
 from ioc.warehouse.access import visible_datasets
 
 VIEW = "dashboards.view_dashboard"
@@ -415,3 +415,12 @@ def chart_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     chart.delete()
     messages.success(request, _("The chart is removed."))
     return redirect("dashboards:dashboard", slug=dashboard.slug)
+
+
+@require_GET
+@permission_required("dashboards.view_usage")
+def usage_view(request: HttpRequest) -> HttpResponse:
+    """Which dashboards and charts are opened, by which roles, how often (30 days)."""
+    data = usage_summary(30)
+    top = max((d["views"] for d in data["dashboards"]), default=1)
+    return render(request, "dashboards/usage.html", {"usage": data, "top": top})

@@ -367,3 +367,22 @@ def test_the_chart_editor_previews_checks_saves_and_removes(boards, make_user, s
     assert AuditEntry.objects.filter(object_id=str(chart.pk), action="delete").exists()
     commune = make_user("phuloi", roles=[Role.SECTOR_OFFICER], units=[units["new_pl"]])
     assert client_for(commune).get("/ioc/dashboards/y-te/charts/new/").status_code == 403
+
+
+def test_usage_figures_show_who_opens_what(boards, make_user, sectors):
+    boss = make_user("boss", roles=[Role.LEADER], scope_all=True)
+    officer = make_user("yte", roles=[Role.SECTOR_OFFICER], sectors=[sectors["health"]])
+    client_for(officer).get("/ioc/dashboards/y-te/")
+    client_for(boss).get("/ioc/dashboards/y-te/")
+    client_for(boss).get("/ioc/dashboards/y-te/")
+    page = client_for(boss).get("/ioc/dashboards/usage/")
+    assert page.status_code == 200
+    usage = page.context["usage"]
+    assert usage["dashboards"][0]["dashboard__slug"] == "y-te"
+    assert (usage["dashboards"][0]["views"], usage["dashboards"][0]["people"]) == (3, 2)
+    assert {r["role"]: r["views"] for r in usage["roles"]} == {
+        Role.LEADER.value: 2,
+        Role.SECTOR_OFFICER.value: 1,
+    }
+    assert [d["slug"] for d in usage["unopened"]] == ["giao-thong"]
+    assert client_for(officer).get("/ioc/dashboards/usage/").status_code == 403
