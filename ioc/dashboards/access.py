@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Q, QuerySet
 
 from ioc.accounts.scope import ScopeDenied, scope_for
-from ioc.dashboards.models import Chart, Dashboard
+from ioc.dashboards.models import TILE_KINDS, Chart, Dashboard
 from ioc.warehouse.access import visible_datasets
 
 if TYPE_CHECKING:
@@ -38,7 +38,8 @@ def visible_dashboards(user: User | AnonymousUser | None) -> QuerySet[Dashboard]
 def visible_charts(user: User | AnonymousUser | None, dashboard: Dashboard) -> QuerySet[Chart]:
     if not user or not user.has_perm("dashboards.view_chart"):
         return Chart.objects.none()
-    return dashboard.charts.filter(dataset__in=visible_datasets(user)).select_related("dataset")
+    readable = Q(dataset__in=visible_datasets(user)) | Q(dataset__isnull=True, kind__in=TILE_KINDS)
+    return dashboard.charts.filter(readable).select_related("dataset")
 
 
 def dashboard_for(user: User | AnonymousUser | None, slug: str) -> Dashboard:

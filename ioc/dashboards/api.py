@@ -43,6 +43,7 @@ from ioc.dashboards.semantic import QuestionError
 from ioc.dashboards.usage import record_view
 
 router = Router(tags=["dashboards"])
+NO_FIGURES = "Ô bản đồ, camera không có số liệu / map and camera tiles have no figures"
 
 
 class DashboardOut(Schema):
@@ -59,7 +60,7 @@ class ChartOut(Schema):
     name: str
     name_en: str
     kind: str
-    dataset: str
+    dataset: str | None
     at: list[int]
     question: dict[str, Any]
     options: dict[str, Any]
@@ -88,7 +89,7 @@ def chart_out(chart: Chart) -> ChartOut:
         name=chart.name,
         name_en=chart.name_en,
         kind=chart.kind,
-        dataset=chart.dataset.slug,
+        dataset=chart.dataset.slug if chart.dataset else None,
         at=[chart.x, chart.y, chart.w, chart.h],
         question=chart.question,
         options=chart.options,
@@ -191,6 +192,8 @@ def chart_data(
         chart = chart_for(user, chart_id)
     except ScopeDenied:
         raise HttpError(404, "Không có biểu đồ này / no such chart") from None
+    if chart.dataset is None:
+        raise HttpError(400, NO_FIGURES)
     try:
         page = PageFilters.from_values(start=start, end=end, last=last, unit=unit, level=level)
         question, ignored = page.apply(chart.question, chart.dataset.parsed_schema)
@@ -226,6 +229,8 @@ def chart_export(
         chart = chart_for(user, chart_id)
     except ScopeDenied:
         raise HttpError(404, "Không có biểu đồ này / no such chart") from None
+    if chart.dataset is None:
+        raise HttpError(400, NO_FIGURES)
     try:
         page = PageFilters.from_values(start=start, end=end, last=last, unit=unit, level=level)
         question, _ignored = page.apply(chart.question, chart.dataset.parsed_schema)

@@ -40,7 +40,7 @@ from django.utils.text import slugify
 from ioc.core.audit import record
 from ioc.core.choices import AuditAction
 from ioc.core.models import Sector
-from ioc.dashboards.models import Chart, ChartKind, Dashboard
+from ioc.dashboards.models import TILE_KINDS, Chart, ChartKind, Dashboard
 from ioc.dashboards.semantic import (
     IndicatorDef,
     QuestionError,
@@ -102,7 +102,7 @@ def dashboard_data(dashboard: Dashboard) -> dict[str, Any]:
             **({"name_en": chart.name_en} if chart.name_en else {}),
             "kind": chart.kind,
             "at": [chart.x, chart.y, chart.w, chart.h],
-            "question": chart.question,
+            **({"question": chart.question} if chart.question else {}),
             **({"options": chart.options} if chart.options else {}),
         }
         for chart in dashboard.charts.all()
@@ -237,6 +237,16 @@ def _check(
             )
         if not isinstance(chart.get("options", {}), dict):
             problem(where, "options phải là một bảng khoá", "options must be a mapping")
+        if chart.get("kind") in TILE_KINDS:  # a map or camera tile: no data question
+            if chart.get("question"):
+                problem(
+                    where,
+                    "ô bản đồ, camera không có câu hỏi",
+                    "map and camera tiles ask no question",
+                )
+            if len(problems) == before:
+                plan.charts.append({**chart, "_dataset": None})
+            continue
         dataset, trouble = _check_question(chart.get("question"), datasets)
         if trouble:
             problems.append(f"{name}{where}: {trouble}")
@@ -334,7 +344,7 @@ def _save(plan: _Plan, actor: User | None) -> Dashboard:
                 "name_en": str(chart.get("name_en") or "").strip(),
                 "kind": chart["kind"],
                 "dataset": chart["_dataset"],
-                "question": chart["question"],
+                "question": chart.get("question") or {},
                 "options": chart.get("options") or {},
                 "x": x,
                 "y": y,

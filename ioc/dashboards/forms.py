@@ -10,7 +10,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ioc.dashboards.models import ChartKind
+from ioc.dashboards.models import TILE_KINDS, ChartKind
 from ioc.dashboards.semantic import LEVEL_COLUMNS, QuestionError, compile_question, parse_question
 from ioc.warehouse.db import engine
 from ioc.warehouse.models import Dataset
@@ -57,7 +57,10 @@ CHECK_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC).replace(tzinfo=None)
 class ChartForm(forms.Form):
     name = forms.CharField(label=_("Title (Vietnamese)"), max_length=200)
     name_en = forms.CharField(label=_("Title (English)"), max_length=200, required=False)
-    kind = forms.ChoiceField(label=_("Chart type"), choices=ChartKind.choices)
+    kind = forms.ChoiceField(
+        label=_("Chart type"),
+        choices=[(k, label) for k, label in ChartKind.choices if k not in TILE_KINDS],
+    )
     dataset = forms.ChoiceField(label=_("Dataset"))
     agg = forms.ChoiceField(label=_("What to compute"), choices=AGGREGATIONS, initial="sum")
     column = forms.CharField(label=_("Of the column"), required=False, max_length=63)

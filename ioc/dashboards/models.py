@@ -32,6 +32,12 @@ class ChartKind(models.TextChoices):
     CALENDAR = "calendar", _("Calendar heatmap")
     CHOROPLETH = "choropleth", _("Choropleth by unit")
     RANKING = "ranking", _("Ranking (top units)")
+    # Tiles without a data question, reserved for the map and camera modules.
+    MAP = "map", _("Map")
+    CAMERA = "camera", _("Cameras")
+
+
+TILE_KINDS = frozenset({ChartKind.MAP, ChartKind.CAMERA})
 
 
 class Dashboard(BilingualName, models.Model):
@@ -84,11 +90,17 @@ class Chart(BilingualName, models.Model):
     name = models.CharField(_("title (Vietnamese)"), max_length=200)
     name_en = models.CharField(_("title (English)"), max_length=200, blank=True)
     kind = models.CharField(_("chart type"), max_length=20, choices=ChartKind.choices)
-    # The dataset the question reads: kept beside the question for lineage and scope.
+    # The dataset the question reads: kept beside the question for lineage and scope. Empty
+    # only for map and camera tiles, which hold no data question.
     dataset = models.ForeignKey(
-        Dataset, models.PROTECT, related_name="charts", verbose_name=_("dataset")
+        Dataset,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="charts",
+        verbose_name=_("dataset"),
     )
-    question = models.JSONField(_("question"))
+    question = models.JSONField(_("question"), default=dict, blank=True)
     options = models.JSONField(_("display options"), default=dict, blank=True)
     x = models.PositiveSmallIntegerField(default=0)
     y = models.PositiveSmallIntegerField(default=0)
@@ -105,6 +117,11 @@ class Chart(BilingualName, models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+    @property
+    def is_tile(self) -> bool:
+        """A map or camera tile (no data question; drawn by its own module)."""
+        return self.kind in TILE_KINDS
 
     @property
     def options_json(self) -> str:

@@ -114,7 +114,14 @@ def dashboard_detail(request: HttpRequest, slug: str) -> HttpResponse:
         )
     except QuestionError:
         page = PageFilters()
-    charts = list(visible_charts(request.user, dashboard))
+    charts = list(visible_charts(request.user, dashboard).select_related("dataset__sector"))
+    # The overview spans every sector: a sector filter keeps that sector's charts.
+    sectors = sorted(
+        {c.dataset.sector for c in charts if c.dataset}, key=lambda s: (s.order, s.code)
+    )
+    sector = request.GET.get("sector", "")
+    if dashboard.sector_id is None and sector:
+        charts = [c for c in charts if c.dataset and c.dataset.sector.code == sector]
     record_view(request.user, dashboard)  # type: ignore[arg-type]
     unit_name = ""
     if page.unit:
@@ -132,6 +139,8 @@ def dashboard_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "page": page,
         "presets": TIME_PRESETS,
         "communes": _communes(),
+        "sectors": sectors if dashboard.sector_id is None and len(sectors) > 1 else [],
+        "sector": sector,
         "unit_name": unit_name,
         "others": visible_dashboards(request.user).exclude(pk=dashboard.pk)[:40],
         "strings": board_strings(),
@@ -318,6 +327,8 @@ def chart_edit(request: HttpRequest, slug: str, pk: int | None = None) -> HttpRe
     the preview; save. A chart whose question holds more than the form shows keeps it."""
     dashboard = _editable(request, slug)
     chart = get_object_or_404(Chart, pk=pk, dashboard=dashboard) if pk else None
+    if chart is not None and chart.is_tile:
+        raise Http404(_("Map and camera tiles are set in the dashboard's YAML file."))
     datasets = list(visible_datasets(request.user).select_related("sector").order_by("name"))
     whole = chart is None or representable(chart.question)
     initial = (

@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from ioc.accounts.choices import Role
-from ioc.dashboards.code import import_texts
+from ioc.dashboards.code import DashboardFileError, import_texts
 from ioc.dashboards.models import Chart, Usage
 
 BOARD = """
@@ -386,3 +386,64 @@ def test_usage_figures_show_who_opens_what(boards, make_user, sectors):
     }
     assert [d["slug"] for d in usage["unopened"]] == ["giao-thong"]
     assert client_for(officer).get("/ioc/dashboards/usage/").status_code == 403
+
+
+def test_the_overview_filters_by_sector(kham, make_dataset, agencies, make_user):
+    make_dataset(
+        "tai_nan",
+        [
+            {"name": "ngay", "type": "date", "role": "time"},
+            {"name": "so_vu", "type": "integer", "role": "measure"},
+        ],
+        owner=agencies["traffic"],
+    )
+    overview = """
+slug: tong-quan
+name: Toàn cảnh
+charts:
+  - key: kham
+    name: Khám bệnh
+    kind: kpi
+    question: {dataset: kham, metrics: [{id: v, agg: count}]}
+  - key: tai-nan
+    name: Tai nạn
+    kind: kpi
+    question: {dataset: tai_nan, metrics: [{id: v, agg: count}]}
+"""
+    import_texts({"tong-quan.yaml": overview}, actor=None)
+    boss = make_user("boss", roles=[Role.LEADER], scope_all=True)
+    everything = client_for(boss).get("/ioc/dashboards/tong-quan/").content.decode()
+    assert "Khám bệnh" in everything and "Tai nạn" in everything and 'name="sector"' in everything
+    health = (
+        client_for(boss).get("/ioc/dashboards/tong-quan/", {"sector": "health"}).content.decode()
+    )
+    assert "Khám bệnh" in health and "Tai nạn" not in health
+
+
+def test_map_and_camera_tiles_are_reserved_on_dashboards_and_walls(kham, make_user):
+    board = """
+slug: tong-quan
+name: Toàn cảnh
+charts:
+  - {key: ban-do, name: Bản đồ, kind: map, at: [0, 0, 6, 4], options: {layers: [reports]}}
+  - {key: camera, name: Camera, kind: camera, at: [6, 0, 6, 4], options: {group: traffic}}
+  - key: kham
+    name: Khám bệnh
+    kind: kpi
+    at: [0, 4, 3, 2]
+    question: {dataset: kham, metrics: [{id: v, agg: count}]}
+"""
+    import_texts({"tong-quan.yaml": board}, actor=None)
+    boss = make_user("boss", roles=[Role.LEADER], scope_all=True)
+    page = client_for(boss).get("/ioc/dashboards/tong-quan/").content.decode()
+    assert "Map tiles are drawn by the map module" in page
+    assert "Camera tiles are drawn by the camera module" in page
+    detail = client_for(boss).get("/api/dashboards/tong-quan/").json()
+    assert [c["kind"] for c in detail["charts"]] == ["map", "camera", "kpi"]
+    tile = Chart.objects.get(key="camera")
+    assert client_for(boss).get(f"/api/dashboards/charts/{tile.pk}/data").status_code == 400
+    wall = client_for(boss).get("/ioc/wall/", {"dashboard": "tong-quan"}).content.decode()
+    assert "Camera tiles are drawn by the camera module" in wall
+    asked = "  - {key: x, name: X, kind: map, question: {metrics: [{id: v, agg: count}]}}"
+    with pytest.raises(DashboardFileError):
+        import_texts({"tong-quan.yaml": board + asked + "\n"}, actor=None)
