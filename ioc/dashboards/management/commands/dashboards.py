@@ -4,6 +4,7 @@ ioc dashboards export DIR           one YAML file per dashboard into DIR
 ioc dashboards import DIR           every .yaml file of DIR (all or nothing)
 ioc dashboards list [--json]        dashboards and their chart counts
 ioc dashboards rollups [--build]    rollups, their size and state; --build rebuilds them all
+ioc dashboards rollups --auto       a rollup per dataset for the charts in use (kept if small)
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Count
 
-from ioc.dashboards import rollups
+from ioc.dashboards import advisor, rollups
 from ioc.dashboards.code import DashboardFileError, export_all, import_directory
 from ioc.dashboards.models import Dashboard, Rollup
+from ioc.warehouse.models import Dataset
 
 
 class Command(BaseCommand):
@@ -33,6 +35,11 @@ class Command(BaseCommand):
         listing.add_argument("--json", action="store_true")
         rollup = sub.add_parser("rollups", help="Rollups and their state.")
         rollup.add_argument("--build", action="store_true", help="Rebuild every rollup.")
+        rollup.add_argument(
+            "--auto",
+            action="store_true",
+            help="Build for each dataset the rollup its charts need, kept if worth it.",
+        )
         rollup.add_argument("--json", action="store_true")
 
     def handle(self, *args: Any, **opts: Any) -> None:
@@ -68,6 +75,10 @@ class Command(BaseCommand):
             self.stdout.write(f"{row['slug']:<32} {row['charts']:>4}  {row['name']}")
 
     def do_rollups(self, opts: dict[str, Any]) -> None:
+        if opts["auto"]:
+            for dataset in Dataset.objects.filter(charts__isnull=False).distinct():
+                _rollup, note = advisor.apply(dataset)
+                self.stderr.write(f"  {dataset.slug}: {note}")
         found = list(Rollup.objects.select_related("dataset"))
         if opts["build"]:
             for rollup in found:
