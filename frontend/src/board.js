@@ -240,7 +240,76 @@ function kpi(body, data, options) {
 
 function table(body, data, options) {
   const { dims, metrics, label } = shape(data, { ...options, series: undefined });
+  const time = dims.find((d) => d.kind === "time");
+  const other = dims.find((d) => d.kind !== "time");
+  if (time && other && metrics.length) {
+    body.replaceChildren(sparklines(data, other, time, metrics[0], label));
+    return;
+  }
   body.replaceChildren(figures(data, dims, metrics, label, 500));
+}
+
+// A row per unit or category: its latest value, its total, and its trend as a small line.
+function sparklines(data, other, time, metric, label) {
+  const rows = new Map();
+  for (const row of data.rows) {
+    const key = label(other, row);
+    if (!rows.has(key)) rows.set(key, []);
+    rows.get(key).push([row[time.i], row[metric.i]]);
+  }
+  const tableEl = document.createElement("table");
+  tableEl.className = "figures sparkline-table";
+  const head = tableEl.createTHead().insertRow();
+  const lastPeriod = data.rows.reduce((m, r) => (r[time.i] > m ? r[time.i] : m), "");
+  for (const [text, numeric] of [
+    [(LANG === "en" && other.label_en) || other.label, false],
+    [formatTime(lastPeriod, time.grain), true],
+    [strings.total || "Total", true],
+    ["", false],
+  ]) {
+    const th = document.createElement("th");
+    th.scope = "col";
+    th.textContent = text;
+    if (numeric) th.className = "num";
+    head.append(th);
+  }
+  const bodyEl = tableEl.createTBody();
+  const ranked = [...rows].sort((a, b) => sum(b[1]) - sum(a[1]));
+  for (const [name, points] of ranked) {
+    points.sort((a, b) => (a[0] < b[0] ? -1 : 1));
+    const tr = bodyEl.insertRow();
+    tr.insertCell().textContent = name;
+    const latest = points.find((p) => p[0] === lastPeriod);
+    for (const value of [latest ? latest[1] : null, sum(points)]) {
+      const td = tr.insertCell();
+      td.className = "num";
+      td.textContent = formatNumber(value);
+    }
+    tr.insertCell().append(spark(points.map((p) => p[1])));
+  }
+  return tableEl;
+}
+
+function sum(points) {
+  return points.reduce((total, p) => total + (Number(p[1]) || 0), 0);
+}
+
+function spark(values) {
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("viewBox", "0 0 100 24");
+  svg.setAttribute("class", "sparkline");
+  svg.setAttribute("aria-hidden", "true");
+  const numbers = values.map((v) => (v === null ? null : Number(v)));
+  const present = numbers.filter((v) => v !== null);
+  if (present.length < 2) return svg;
+  const low = Math.min(...present);
+  const high = Math.max(...present);
+  const step = 100 / (numbers.length - 1);
+  const line = document.createElementNS(ns, "polyline");
+  line.setAttribute("points", numbers.map((v, i) => (v === null ? null : `${(i * step).toFixed(1)},${(22 - ((v - low) / (high - low || 1)) * 20).toFixed(1)}`)).filter(Boolean).join(" "));
+  svg.append(line);
+  return svg;
 }
 
 function figures(data, dims, metrics, label, limit = 60) {

@@ -257,6 +257,19 @@ def sector_charts(spec: Spec) -> list[dict[str, Any]]:
         limit=200,
     )
     add(
+        f"{first.name}-xu-huong-xa",
+        f"{first.label}: xu hướng từng xã, phường (12 tháng)",
+        f"{first.label_en}: each commune's trend (12 months)",
+        "table",
+        6,
+        6,
+        metrics=[metric(first)],
+        dimensions=[{"column": "ma_xa"}, {"column": time, "grain": "month"}],
+        time={"last": "12 months"},
+        limit=5000,
+        options={"sparkline": True},
+    )
+    add(
         f"{first.name}-theo-huyen-cu",
         f"{first.label} theo huyện cũ (trước 7/2025)",
         f"{first.label_en} by former district (before July 2025)",
