@@ -2,7 +2,7 @@
 import * as esbuild from "esbuild";
 
 await esbuild.build({
-  entryPoints: ["src/app.js", "src/dashboards.js", "src/wall.js", "src/layout.js", "src/editor.js", "styles/app.css"],
+  entryPoints: ["src/app.js", "src/dashboards.js", "src/wall.js", "src/layout.js", "src/editor.js", "src/mapping.js", "styles/app.css"],
   bundle: true,
   minify: true,
   sourcemap: true,

@@ -130,6 +130,20 @@ class Mapping(BaseModel):
             fields.append(FieldMap(column=col.name, source=source or col.label or col.name))
         return cls(fields=fields)
 
+    def completed(self, schema: Schema, source_fields: Iterable[str]) -> Mapping:
+        """This mapping, plus the columns it does not name fed by the source field of the same
+        name or label when the source has one (so a mapping need only name what differs)."""
+        named = {f.column for f in self.fields}
+        fields = list(source_fields)
+        guessed = [
+            f
+            for f in Mapping.by_name(schema, fields).fields
+            if f.column not in named and f.source in fields
+        ]
+        if not guessed:
+            return self
+        return Mapping(fields=[*self.fields, *guessed], rules=self.rules)
+
 
 class MappingError(ValueError):
     """The mapping does not fit the dataset (bilingual message)."""

@@ -103,9 +103,11 @@ def execute(
             run.dataset = dataset
             run.save(update_fields=["dataset"])
             mapping = mapping or inferred
+        fields = first.column_names if first is not None else []
         if mapping is None:
-            fields = first.column_names if first is not None else []
             mapping = Mapping.by_name(dataset.parsed_schema, fields)
+        else:
+            mapping = mapping.completed(dataset.parsed_schema, fields)
         counts = pipeline.load(dataset, mapping, batches, state, run, progress=progress)
     except Exception as exc:
         error = _message(exc)
@@ -324,7 +326,11 @@ def replay_quarantine(
             dataset.slug, connection.pk if connection else None
         ):
             state.source_id = source_id
-            batch_mapping = mapping or Mapping.by_name(dataset.parsed_schema, raw.column_names)
+            batch_mapping = (
+                mapping.completed(dataset.parsed_schema, raw.column_names)
+                if mapping
+                else Mapping.by_name(dataset.parsed_schema, raw.column_names)
+            )
             pipeline.load(
                 dataset,
                 batch_mapping,
@@ -490,7 +496,7 @@ def preview_connection(
         table = pa.Table.from_batches([first]) if isinstance(first, pa.RecordBatch) else first
         table = table.slice(0, limit)
         chosen = (
-            Mapping.model_validate(mapping)
+            Mapping.model_validate(mapping).completed(schema, table.column_names)
             if mapping
             else Mapping.by_name(schema, table.column_names)
         )

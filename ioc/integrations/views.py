@@ -406,11 +406,49 @@ def _connection_form_page(request: HttpRequest, connection: Connection | None) -
                 messages.success(request, _("The connection is saved."))
                 return HttpResponseRedirect(reverse("integrations:connection", args=[saved.pk]))
     schemas = {key: cls.Config.model_json_schema() for key, cls in registry().items()}
+    # The mapping table's data: each dataset's columns, and the source's fields once a
+    # preview has read them.
     return render(
         request,
         "integrations/connection_form.html",
-        {"form": form, "connection": connection, "preview": preview, "schemas": schemas},
+        {
+            "form": form,
+            "connection": connection,
+            "preview": preview,
+            "schemas": schemas,
+            "mapping_columns": columns_by_pk(datasets),
+            "mapping_sources": preview.source_fields if preview else [],
+            "mapping_strings": mapping_strings(),
+        },
     )
+
+
+def columns_by_pk(datasets: Any) -> dict[str, list[dict[str, Any]]]:
+    """{dataset id (as the form's select holds it): its columns} for the mapping table."""
+    return {
+        str(d.pk): [
+            {"name": c.name, "label": c.label, "type": c.type.value, "required": c.required}
+            for c in d.parsed_schema.columns
+        ]
+        for d in datasets
+    }
+
+
+def mapping_strings() -> dict[str, str]:
+    return {
+        "source": str(_("Source field")),
+        "byName": str(_("(the field of the same name)")),
+        "computed": str(_("computed")),
+        "numberFormat": str(_("Number format")),
+        "auto": str(_("Recognise")),
+        "scale": str(_("Multiply by (unit conversion)")),
+        "dateFormat": str(_("Date format")),
+        "dateAuto": str(_("Recognise (dd/mm/yyyy, ISO…)")),
+        "values": str(_("Replace values")),
+        "valuesHint": str(_("source=stored; …")),
+        "min": str(_("At least")),
+        "max": str(_("At most")),
+    }
 
 
 @require_http_methods(["GET", "POST"])
