@@ -222,6 +222,26 @@ def test_by_name_matches_headers_without_diacritics():
     assert [f.source for f in m.fields] == ["SỐ LƯỢNG", "Don vi"]
 
 
+def test_a_mapping_names_only_what_differs_the_rest_is_matched_by_name():
+    sch = schema(
+        {"name": "so_luong", "type": "integer", "label": "Số lượng"},
+        {"name": "don_vi", "type": "text", "label": "Đơn vị"},
+        {"name": "ghi_chu", "type": "text"},
+    )
+    given = Mapping(fields=[FieldMap(column="so_luong", source="SL", number_format="vi")])
+    done = given.completed(sch, ["SL", "Don vi"])
+    # don_vi found by its label; ghi_chu has no field in the source and stays unnamed (NULL).
+    assert [(f.column, f.source) for f in done.fields] == [("so_luong", "SL"), ("don_vi", "Don vi")]
+    result = run(sch, done, {"SL": ["1.234"], "Don vi": ["Hộp"]})
+    assert result.accepted.to_pylist()[0] | {"_row": 1} == {
+        "so_luong": 1234,
+        "don_vi": "Hộp",
+        "ghi_chu": None,
+        "_row": 1,
+    }
+    assert given.completed(sch, ["SL"]) is given  # nothing to add
+
+
 def test_unit_names_become_official_codes(units):
     sch = schema({"name": "xa", "type": "text", "role": "unit"}, {"name": "n", "type": "integer"})
     r = run(
