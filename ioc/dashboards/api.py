@@ -38,7 +38,7 @@ from ioc.dashboards.code import valid_place
 from ioc.dashboards.exports import CONTENT_TYPES, render
 from ioc.dashboards.filters import PageFilters, previous_period, scope_caption
 from ioc.dashboards.models import Chart, Dashboard
-from ioc.dashboards.query import answer
+from ioc.dashboards.query import Answer, answer
 from ioc.dashboards.semantic import QuestionError
 from ioc.dashboards.usage import record_view
 
@@ -175,6 +175,25 @@ def save_layout(request: HttpRequest, slug: str, layout: LayoutIn) -> dict[str, 
     return {"saved": len(layout.charts)}
 
 
+def _chart_answer(
+    user: Any, chart_id: int, page: dict[str, str]
+) -> tuple[Chart, dict[str, Any], Answer, list[str]]:
+    """A chart the user may see, its question with the page's filters, the answer, and the
+    filters that could not apply; HttpError 404 (not found or out of scope) or 400."""
+    try:
+        chart = chart_for(user, chart_id)
+    except ScopeDenied:
+        raise HttpError(404, "Không có biểu đồ này / no such chart") from None
+    if chart.dataset is None:
+        raise HttpError(400, NO_FIGURES)
+    try:
+        filters = PageFilters.from_values(**page)
+        question, ignored = filters.apply(chart.question, chart.dataset.parsed_schema)
+        return chart, question, answer(question, user), ignored
+    except QuestionError as exc:
+        raise HttpError(400, str(exc)) from None
+
+
 @router.get("/charts/{chart_id}/data")
 def chart_data(
     request: HttpRequest,
@@ -188,18 +207,8 @@ def chart_data(
 ) -> dict[str, Any]:
     """``view=1`` on a chart's first drawing counts an open (not the live refreshes)."""
     user = _user(request, "dashboards.view_chart")
-    try:
-        chart = chart_for(user, chart_id)
-    except ScopeDenied:
-        raise HttpError(404, "Không có biểu đồ này / no such chart") from None
-    if chart.dataset is None:
-        raise HttpError(400, NO_FIGURES)
-    try:
-        page = PageFilters.from_values(start=start, end=end, last=last, unit=unit, level=level)
-        question, ignored = page.apply(chart.question, chart.dataset.parsed_schema)
-        result = answer(question, user)
-    except QuestionError as exc:
-        raise HttpError(400, str(exc)) from None
+    page = {"start": start, "end": end, "last": last, "unit": unit, "level": level}
+    chart, question, result, ignored = _chart_answer(user, chart_id, page)
     if view:
         record_view(user, chart.dashboard, chart=chart)
     data = {**result.as_json(), "chart": chart.pk, "ignored_filters": ignored}
@@ -225,18 +234,8 @@ def chart_export(
     user = _user(request, "dashboards.view_chart")
     if fmt not in CONTENT_TYPES:
         raise HttpError(404, "Chỉ có csv, xlsx / only csv and xlsx")
-    try:
-        chart = chart_for(user, chart_id)
-    except ScopeDenied:
-        raise HttpError(404, "Không có biểu đồ này / no such chart") from None
-    if chart.dataset is None:
-        raise HttpError(400, NO_FIGURES)
-    try:
-        page = PageFilters.from_values(start=start, end=end, last=last, unit=unit, level=level)
-        question, _ignored = page.apply(chart.question, chart.dataset.parsed_schema)
-        result = answer(question, user)
-    except QuestionError as exc:
-        raise HttpError(400, str(exc)) from None
+    page = {"start": start, "end": end, "last": last, "unit": unit, "level": level}
+    chart, _question, result, _ignored = _chart_answer(user, chart_id, page)
     when = timezone.localtime(result.computed_at).strftime("%H:%M %d/%m/%Y")
     scope = scope_caption(user)
     start_text, end_text = result.time_range
