@@ -141,9 +141,6 @@ class Question(_Strict):
     order: Annotated[list[Order], Field(max_length=6)] = []
     limit: Annotated[int, Field(ge=1, le=MAX_LIMIT)] = 5_000
 
-    def datasets_and_indicators(self) -> tuple[str | None, list[str]]:
-        return self.dataset, [m.indicator for m in self.metrics if m.indicator]
-
 
 def parse_question(data: Any) -> Question:
     """A Question from JSON (a dict); errors become one bilingual QuestionError."""
