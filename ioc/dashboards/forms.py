@@ -11,9 +11,15 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ioc.dashboards.models import TILE_KINDS, ChartKind
-from ioc.dashboards.semantic import LEVEL_COLUMNS, QuestionError, compile_question, parse_question
+from ioc.dashboards.semantic import (
+    LEVEL_COLUMNS,
+    IndicatorDef,
+    QuestionError,
+    compile_question,
+    parse_question,
+)
 from ioc.warehouse.db import engine
-from ioc.warehouse.models import Dataset
+from ioc.warehouse.models import Dataset, Indicator
 from ioc.warehouse.schema import Role
 
 AGGREGATIONS = [
@@ -62,6 +68,11 @@ class ChartForm(forms.Form):
         choices=[(k, label) for k, label in ChartKind.choices if k not in TILE_KINDS],
     )
     dataset = forms.ChoiceField(label=_("Dataset"))
+    indicator = forms.ChoiceField(
+        label=_("Or an indicator of the catalogue"),
+        required=False,
+        help_text=_("An indicator brings its dataset, measure, computation and filters."),
+    )
     agg = forms.ChoiceField(label=_("What to compute"), choices=AGGREGATIONS, initial="sum")
     column = forms.CharField(label=_("Of the column"), required=False, max_length=63)
     grain = forms.ChoiceField(label=_("Time axis"), choices=GRAINS, required=False)
@@ -89,6 +100,15 @@ class ChartForm(forms.Form):
         field = self.fields["dataset"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [(d.slug, d.label) for d in datasets]
+        self.indicators = {
+            i.code: i
+            for i in Indicator.objects.filter(dataset__in=datasets).select_related("dataset")
+        }
+        chooser = self.fields["indicator"]
+        assert isinstance(chooser, forms.ChoiceField)
+        chooser.choices = [("", "—")] + [
+            (code, f"{i.label} ({i.dataset.label})") for code, i in sorted(self.indicators.items())
+        ]
         self.question: dict[str, Any] = {}
 
     @staticmethod
@@ -114,6 +134,7 @@ class ChartForm(forms.Form):
             "dataset": chart.dataset.slug,
             "agg": metric.get("agg", "sum"),
             "column": metric.get("column", ""),
+            "indicator": metric.get("indicator", ""),
             "grain": dims[Role.TIME].get("grain", "day") if time and Role.TIME in dims else "",
             "level": dims[Role.UNIT].get("level", "commune") if unit and Role.UNIT in dims else "",
             "category": category,
@@ -129,6 +150,9 @@ class ChartForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        indicator = self.indicators.get(data.get("indicator") or "")
+        if indicator is not None:  # the indicator's dataset, whatever the list shows
+            data["dataset"] = indicator.dataset.slug
         dataset = self.datasets.get(data.get("dataset", ""))
         if dataset is None:
             return data
@@ -138,6 +162,8 @@ class ChartForm(forms.Form):
         metric: dict[str, Any] = {"id": "v", "agg": data["agg"]}
         if data.get("column"):
             metric["column"] = data["column"]
+        if indicator is not None:
+            metric = {"id": "v", "indicator": indicator.code}
         dimensions: list[dict[str, Any]] = []
         if data.get("grain"):
             if time is None:
@@ -169,6 +195,19 @@ class ChartForm(forms.Form):
             question["time"] = {"last": data["last"]}
         if data.get("order"):
             question["order"] = [{"by": "v", "desc": data["order"] == "desc"}]
+        indicators = (
+            {
+                indicator.code: IndicatorDef(
+                    indicator.code,
+                    dataset.slug,
+                    indicator.measure,
+                    indicator.aggregation,
+                    indicator.filters or {},
+                )
+            }
+            if indicator is not None
+            else {}
+        )
         try:
             compile_question(
                 parse_question(question),
@@ -176,6 +215,7 @@ class ChartForm(forms.Form):
                 dataset.slug,
                 dialect=engine(),
                 row_units=None,
+                indicators=indicators,
                 now=CHECK_TIME,
             )
         except QuestionError as exc:
@@ -197,7 +237,7 @@ def representable(question: dict[str, Any]) -> bool:
     return (
         set(question) <= FORM_KEYS
         and len(metrics) == 1
-        and set(metrics[0]) <= {"id", "agg", "column", "label"}
+        and set(metrics[0]) <= {"id", "agg", "column", "label", "indicator"}
         and len(filters) <= 1
         and all(not isinstance(f.get("value"), list) and "level" not in f for f in filters)
         and set(time) <= {"last"}

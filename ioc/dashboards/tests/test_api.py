@@ -447,3 +447,29 @@ charts:
     asked = "  - {key: x, name: X, kind: map, question: {metrics: [{id: v, agg: count}]}}"
     with pytest.raises(DashboardFileError):
         import_texts({"tong-quan.yaml": board + asked + "\n"}, actor=None)
+
+
+def test_the_chart_editor_takes_an_indicator_of_the_catalogue(boards, make_user, kham):
+    from ioc.warehouse.models import Indicator, IndicatorGroup
+
+    group = IndicatorGroup.objects.create(sector=kham.sector, name="Khám chữa bệnh")
+    Indicator.objects.create(
+        code="y-te.noi-tru",
+        name="Lượt khám nội trú",
+        group=group,
+        dataset=kham,
+        measure="luot",
+        aggregation="sum",
+        filters={"loai": "Nội trú"},
+        owner=kham.owner,
+    )
+    engineer = make_user("dulieu", roles=[Role.DATA_ENGINEER], scope_all=True)
+    fields = {"name": "Nội trú", "kind": "kpi", "dataset": "kham", "indicator": "y-te.noi-tru",
+              "agg": "sum", "limit": "500", "w": "3", "h": "2"}  # fmt: skip
+    preview = client_for(engineer).post("/ioc/dashboards/y-te/charts/preview/", fields).json()
+    assert preview["rows"] == [[sum(r["luot"] for r in kham.rows if r["loai"] == "Nội trú")]]
+    assert client_for(engineer).post("/ioc/dashboards/y-te/charts/new/", fields).status_code == 302
+    chart = Chart.objects.get(name="Nội trú")
+    assert chart.question["metrics"] == [{"id": "v", "indicator": "y-te.noi-tru"}]
+    page = client_for(engineer).get(f"/ioc/dashboards/y-te/charts/{chart.pk}/").content.decode()
+    assert 'value="y-te.noi-tru" selected' in page
