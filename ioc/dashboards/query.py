@@ -89,7 +89,7 @@ class _Keeper:
     DuckDB opens a file once per process: while this idle read-only connection is open,
     every :func:`~ioc.warehouse.db.read_connection` of the process reuses the open
     database (no new open, its metadata and recently read blocks still in memory). A
-    watcher thread closes it ``KEEP_OPEN_SECONDS`` after the last answer, or within
+    watcher thread closes it ``KEEP_OPEN_SECONDS`` after the last answer ended, or within
     ``WATCH_SECONDS`` when a writer (of any process) waits for the file; readers never
     hold the file against a writer longer than the answers running at that moment.
     """
@@ -115,7 +115,11 @@ class _Keeper:
                 self._close()  # another warehouse, or the file was replaced
         with read_connection() as con:
             self._hold(path)
-            yield con
+            try:
+                yield con
+            finally:
+                with self._lock:
+                    self._last = time.monotonic()  # idle from the end of a long answer
 
     def _hold(self, path: str) -> None:
         with self._lock:
