@@ -36,6 +36,9 @@ from ioc.integrations.connectors.base import Connector, ConnectorError, Reject, 
 PART = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 
 
+ACK_FLUSH_SECONDS = 2.0  # at most, waiting for acknowledgements to leave on close
+
+
 class MqttConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -236,8 +239,12 @@ class MqttConnector(Connector):
 
     def close(self) -> None:
         if self.client is not None:
-            # Disconnect first: the network loop sends the queued acknowledgements before the
-            # DISCONNECT packet, then stops (the other order can drop them).
+            # Let the network loop send the queued acknowledgements (on a busy machine it may
+            # not have yet; a DISCONNECT racing them made the broker deliver them again),
+            # then disconnect before stopping the loop.
+            deadline = time.monotonic() + ACK_FLUSH_SECONDS
+            while self.client.want_write() and time.monotonic() < deadline:
+                time.sleep(0.01)
             self.client.disconnect()
             self.client.loop_stop()
             self.client = None
