@@ -470,8 +470,13 @@ document.addEventListener("click", (event) => {
   if (button) exportImage(button.closest(".tile"), button.dataset.export);
 });
 
+// A dashboard leaving the wall keeps nothing: its charts disposed, its tables emptied.
 export function disposeAll(root = document) {
-  for (const tile of root.querySelectorAll(".tile")) disposeChart(tile);
+  for (const tile of root.querySelectorAll(".tile")) {
+    disposeChart(tile);
+    tile.querySelector("[data-table]")?.replaceChildren();
+    tile._units = null;
+  }
 }
 
 export function resizeAll() {
