@@ -62,6 +62,9 @@ def suggest(dataset: Dataset) -> Proposal | None:
     if time is None:
         return None
     proposal = Proposal(dataset)
+    text_columns = {
+        c.name for c in schema.columns if c.type == ColumnType.TEXT and c.role != Role.ATTRIBUTE
+    }
     indicators = {i.code: i for i in Indicator.objects.filter(dataset=dataset)}
     for chart in Chart.objects.filter(dataset=dataset):
         try:
@@ -84,6 +87,9 @@ def suggest(dataset: Dataset) -> Proposal | None:
                     usable = False
                     break
                 agg, column, filters = ind.aggregation, ind.measure or None, ind.filters or {}
+            if agg == "count_distinct" and column and column in text_columns:
+                dims.add(column)  # distinct values of a dimension the rollup then keeps
+                continue
             if agg not in rollups.ROLLUP_AGGREGATES:
                 usable = False
                 break

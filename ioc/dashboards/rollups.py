@@ -5,7 +5,9 @@ dataset's unit column, plus chosen category columns), the number of rows and, fo
 chosen measure, its sum, count, minimum and maximum, in the warehouse table
 ``rollup."<dataset>__<name>"``. Averages are sum ÷ count, so every ``sum``, ``count``,
 ``avg``, ``min`` and ``max`` question over those columns has the same answer from the
-rollup as from the raw rows (``count_distinct`` and ``last`` always read raw rows).
+rollup as from the raw rows, and so has ``count_distinct`` of one of its dimensions (a rollup
+row exists for each value present in each period); other distinct counts and ``last``
+always read raw rows.
 
 Refreshing is incremental: on each "dataset changed" event the periods the change touched
 are deleted and aggregated again from the raw rows, in one transaction. A rollup is used
@@ -307,7 +309,9 @@ def answers(
             if ind is None:
                 return False
             agg, column, filters = ind.aggregation, ind.measure or None, ind.filters
-        if agg not in ROLLUP_AGGREGATES or (column and column not in rollup.measures):
+        if agg == "count_distinct" and column in dims:
+            pass  # distinct values of one of its own dimensions: exact
+        elif agg not in ROLLUP_AGGREGATES or (column and column not in rollup.measures):
             return False
         if agg != "count" and not column:
             return False

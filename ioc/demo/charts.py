@@ -527,13 +527,18 @@ def demo_dashboards(ctx: DemoContext) -> str:
             built += 1
     sensors = Dataset.objects.filter(slug=SENSOR_DATASET).first()
     if sensors is not None:
-        rollup = Rollup.objects.filter(dataset=sensors, name="ngay").first() or rollups.define(
-            sensors, "ngay", grain="day", dimensions=["loai"]
-        )
-        if not rollup.built:
-            rollups.build(rollup)
-            built += 1
-            ctx.out(f"    {rollup.table}: {rollup.rows:,} rows in {rollup.refresh_seconds:.1f} s")
+        # Days × communes × kinds for the province's charts; days × stations for questions
+        # about the stations themselves (how many reported each day).
+        for name, dims in (("ngay", ["loai"]), ("ngay_tram", ["loai", "tram"])):
+            rollup = Rollup.objects.filter(dataset=sensors, name=name).first() or rollups.define(
+                sensors, name, grain="day", dimensions=dims
+            )
+            if not rollup.built:
+                rollups.build(rollup)
+                built += 1
+                ctx.out(
+                    f"    {rollup.table}: {rollup.rows:,} rows in {rollup.refresh_seconds:.1f} s"
+                )
     saved = import_directory(DIRECTORY, actor=None)
     charts = Chart.objects.filter(dashboard__in=saved).count()
     walls = demo_walls()

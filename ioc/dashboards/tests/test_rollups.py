@@ -43,6 +43,13 @@ QUESTIONS: list[dict[str, Any]] = [
         "time": {"start": "2025-06-01", "end": "2025-08-01"},
     },
     {
+        "metrics": [
+            {"id": "x", "agg": "count_distinct", "column": "ma_xa"},
+            {"id": "k", "agg": "count_distinct", "column": "loai"},
+        ],
+        "dimensions": [{"column": "ngay", "grain": "month"}],
+    },
+    {
         "metrics": [{"id": "v", "agg": "sum", "column": "chi_phi"}],
         "dimensions": [{"column": "ngay", "grain": "quarter"}],
         "filters": [{"column": "ngay", "op": "gte", "value": "2025-07-01"}],
@@ -99,7 +106,7 @@ def test_the_smallest_rollup_that_answers_is_chosen(daily_and_monthly, boss):
 
 def test_questions_a_rollup_cannot_answer_read_raw_rows(daily_and_monthly, boss):
     for question in [
-        {"metrics": [{"id": "d", "agg": "count_distinct", "column": "ma_xa"}]},
+        {"metrics": [{"id": "d", "agg": "count_distinct", "column": "chi_phi"}]},
         {
             "metrics": [{"id": "v", "agg": "sum", "column": "luot"}],
             "time": {"start": "2025-06-15T12:00:00"},
