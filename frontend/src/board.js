@@ -30,18 +30,20 @@ function themed(option) {
   if (!dark()) return { color: PALETTE, ...option };
   const ink = "#e6edf3";
   const faint = "#3a4b5c";
+  // The wall's text grows with the screen (1080p: 18 px a line, 4K: 36 px).
+  const size = Math.round(parseFloat(getComputedStyle(document.body).fontSize) * 0.72) || 12;
   const axis = (a) => a && ({
     ...a,
     axisLine: { lineStyle: { color: faint } },
-    axisLabel: { ...(a.axisLabel || {}), color: ink },
+    axisLabel: { ...(a.axisLabel || {}), color: ink, fontSize: size },
     splitLine: { lineStyle: { color: faint } },
   });
   return {
     color: PALETTE_DARK,
     backgroundColor: "transparent",
-    textStyle: { color: ink },
+    textStyle: { color: ink, fontSize: size },
     ...option,
-    legend: option.legend && { ...option.legend, textStyle: { color: ink } },
+    legend: option.legend && { ...option.legend, textStyle: { color: ink, fontSize: size } },
     xAxis: axis(option.xAxis),
     yAxis: axis(option.yAxis),
   };
