@@ -28,7 +28,6 @@ imported again is updated in place: charts matched by ``key``, missing ones remo
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,14 +40,9 @@ from ioc.core.audit import record
 from ioc.core.choices import AuditAction
 from ioc.core.models import Sector
 from ioc.dashboards.models import TILE_KINDS, Chart, ChartKind, Dashboard
-from ioc.dashboards.semantic import (
-    IndicatorDef,
-    QuestionError,
-    compile_question,
-    parse_question,
-)
-from ioc.warehouse.db import engine
-from ioc.warehouse.models import Dataset, Indicator
+from ioc.dashboards.query import check_question
+from ioc.dashboards.semantic import QuestionError
+from ioc.warehouse.models import Dataset
 
 if TYPE_CHECKING:
     from ioc.accounts.models import User
@@ -56,8 +50,6 @@ if TYPE_CHECKING:
 GRID_COLUMNS = 12
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_CHARTS = 200  # on one dashboard
-# Questions are checked, not run: any moment resolves their relative time ranges.
-CHECK_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC).replace(tzinfo=None)
 
 
 def valid_place(x: int, y: int, w: int, h: int) -> bool:
@@ -258,33 +250,7 @@ def _check(
 def _check_question(question: Any, datasets: dict[str, Dataset]) -> tuple[Dataset | None, str]:
     """The chart's dataset, or the bilingual reason its question cannot be asked."""
     try:
-        q = parse_question(question)
-    except QuestionError as exc:
-        return None, str(exc)
-    codes = [m.indicator for m in q.metrics if m.indicator]
-    indicators = {}
-    slug = q.dataset
-    for ind in Indicator.objects.filter(code__in=codes).select_related("dataset"):
-        indicators[ind.code] = IndicatorDef(
-            ind.code, ind.dataset.slug, ind.measure, ind.aggregation, ind.filters or {}
-        )
-        slug = slug or ind.dataset.slug
-    missing = sorted(set(codes) - set(indicators))
-    if missing:
-        return None, f"không có chỉ tiêu '{missing[0]}' / no indicator '{missing[0]}'"
-    dataset = datasets.get(slug or "")
-    if dataset is None:
-        return None, f"không có bộ dữ liệu '{slug}' / no dataset '{slug}'"
-    try:
-        compile_question(
-            q,
-            dataset.parsed_schema,
-            dataset.slug,
-            dialect=engine(),
-            row_units=None,
-            indicators=indicators,
-            now=CHECK_TIME,
-        )
+        _q, dataset = check_question(question, datasets)
     except QuestionError as exc:
         return None, str(exc)
     return dataset, ""

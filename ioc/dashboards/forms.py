@@ -4,21 +4,14 @@ against the dataset before anything is saved."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ioc.dashboards.models import TILE_KINDS, ChartKind
-from ioc.dashboards.semantic import (
-    LEVEL_COLUMNS,
-    IndicatorDef,
-    QuestionError,
-    compile_question,
-    parse_question,
-)
-from ioc.warehouse.db import engine
+from ioc.dashboards.query import check_question
+from ioc.dashboards.semantic import LEVEL_COLUMNS, QuestionError
 from ioc.warehouse.models import Dataset, Indicator
 from ioc.warehouse.schema import Role
 
@@ -57,7 +50,6 @@ OPS = [
     ("lte", "≤"),
 ]
 ORDERS = [("", _("By the axis")), ("desc", _("Largest first")), ("asc", _("Smallest first"))]
-CHECK_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC).replace(tzinfo=None)
 
 
 class ChartForm(forms.Form):
@@ -195,29 +187,8 @@ class ChartForm(forms.Form):
             question["time"] = {"last": data["last"]}
         if data.get("order"):
             question["order"] = [{"by": "v", "desc": data["order"] == "desc"}]
-        indicators = (
-            {
-                indicator.code: IndicatorDef(
-                    indicator.code,
-                    dataset.slug,
-                    indicator.measure,
-                    indicator.aggregation,
-                    indicator.filters or {},
-                )
-            }
-            if indicator is not None
-            else {}
-        )
         try:
-            compile_question(
-                parse_question(question),
-                schema,
-                dataset.slug,
-                dialect=engine(),
-                row_units=None,
-                indicators=indicators,
-                now=CHECK_TIME,
-            )
+            check_question(question, self.datasets)
         except QuestionError as exc:
             raise forms.ValidationError(str(exc)) from None
         self.question = question

@@ -25,6 +25,7 @@ import json
 import os
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -200,6 +201,49 @@ class Answer:
         }
 
 
+# Questions are checked, not run: any moment resolves their relative time ranges.
+CHECK_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC).replace(tzinfo=None)
+
+
+def indicator_defs(indicators: Iterable[Indicator]) -> dict[str, IndicatorDef]:
+    """Catalogue indicators (with their datasets) as the semantic layer reads them."""
+    return {
+        ind.code: IndicatorDef(
+            code=ind.code,
+            dataset=ind.dataset.slug,
+            measure=ind.measure,
+            aggregation=ind.aggregation,
+            filters=ind.filters or {},
+        )
+        for ind in indicators
+    }
+
+
+def check_question(question: Any, datasets: dict[str, Dataset]) -> tuple[Question, Dataset]:
+    """A question that can be asked of one of ``datasets`` (its names, types and grains
+    checked by compiling it, without scope and without running it), or QuestionError."""
+    q = parse_question(question)
+    codes = [m.indicator for m in q.metrics if m.indicator]
+    indicators = indicator_defs(Indicator.objects.filter(code__in=codes).select_related("dataset"))
+    missing = sorted(set(codes) - set(indicators))
+    if missing:
+        raise QuestionError(f"không có chỉ tiêu '{missing[0]}' / no indicator '{missing[0]}'")
+    slug = q.dataset or next((ind.dataset for ind in indicators.values()), "")
+    dataset = datasets.get(slug)
+    if dataset is None:
+        raise QuestionError(f"không có bộ dữ liệu '{slug}' / no dataset '{slug}'")
+    compile_question(
+        q,
+        dataset.parsed_schema,
+        dataset.slug,
+        dialect=engine(),
+        row_units=None,
+        indicators=indicators,
+        now=CHECK_TIME,
+    )
+    return q, dataset
+
+
 def _not_found(name: str) -> QuestionError:
     # The same words for "does not exist" and "not yours": scope leaks nothing.
     return QuestionError(
@@ -219,15 +263,8 @@ def resolve_dataset(
         found = Indicator.objects.filter(code__in=codes, dataset__in=visible).select_related(
             "dataset"
         )
-        for ind in found:
-            indicators[ind.code] = IndicatorDef(
-                code=ind.code,
-                dataset=ind.dataset.slug,
-                measure=ind.measure,
-                aggregation=ind.aggregation,
-                filters=ind.filters or {},
-            )
-            slugs.add(ind.dataset.slug)
+        indicators = indicator_defs(found)
+        slugs |= {ind.dataset for ind in indicators.values()}
         missing = [c for c in codes if c not in indicators]
         if missing:
             raise _not_found(missing[0])
