@@ -18,8 +18,7 @@ from ioc.dashboards import rollups
 from ioc.dashboards.models import Chart, Rollup
 from ioc.dashboards.semantic import QuestionError, parse_question
 from ioc.warehouse.models import Dataset, Indicator
-from ioc.warehouse.schema import ColumnType, Role, quote
-from ioc.warehouse.writer import write_connection
+from ioc.warehouse.schema import ColumnType, Role
 
 AUTO_NAME = "tu-dong"
 # A rollup is kept when it has at most this share of its table's rows.
@@ -145,13 +144,6 @@ def apply(dataset: Dataset) -> tuple[Rollup | None, str]:
     )
     raw = max(dataset.row_count, 1)
     if rollup.rows > raw * WORTH_IT:
-        discard(rollup)
+        rollups.drop(rollup)
         return None, f"{rollup.rows:,} rows against {raw:,} raw: not worth keeping"
     return rollup, f"{rollup.grain}, {rollup.rows:,} rows for {proposal.charts} charts"
-
-
-def discard(rollup: Rollup) -> None:
-    """Drop a rollup's table and its definition."""
-    with write_connection() as con:
-        con.execute(f"DROP TABLE IF EXISTS rollup.{quote(rollup.table)}").fetchall()
-    rollup.delete()

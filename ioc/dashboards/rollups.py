@@ -200,6 +200,15 @@ def build(rollup: Rollup) -> Rollup:
     return rollup
 
 
+def drop(rollup: Rollup) -> None:
+    """Remove a rollup: its table, then its definition."""
+    with write_connection() as con:
+        con.execute(
+            f"DROP TABLE IF EXISTS {_sql(exp.table_(rollup.table, db='rollup'))}"
+        ).fetchall()
+    rollup.delete()
+
+
 def _count(con: Connection, table: exp.Table) -> int:
     row = con.execute(f"SELECT count(*) FROM {_sql(table)}").fetchall()
     return int(row[0][0]) if row else 0
