@@ -26,7 +26,6 @@ import logging
 import time
 from collections.abc import Iterable
 
-from django.db import transaction
 from django.utils import timezone
 from sqlglot import exp
 
@@ -45,7 +44,7 @@ from ioc.dashboards.semantic import (
 from ioc.warehouse.db import Connection, engine
 from ioc.warehouse.models import DataChange, Dataset
 from ioc.warehouse.schema import ColumnType, Role, Schema
-from ioc.warehouse.writer import write_connection
+from ioc.warehouse.writer import transaction, write_connection
 
 log = logging.getLogger(__name__)
 
@@ -185,17 +184,11 @@ def build(rollup: Rollup) -> Rollup:
     schema = rollup.dataset.parsed_schema
     select, params = _aggregate_select(rollup, schema, None, None)
     table = exp.table_(rollup.table, db="rollup")
-    with write_connection() as con:
-        con.begin()
-        try:
-            con.execute("CREATE SCHEMA IF NOT EXISTS rollup").fetchall()
-            con.execute(f"DROP TABLE IF EXISTS {_sql(table)}").fetchall()
-            con.execute(f"CREATE TABLE {_sql(table)} AS {_sql(select)}", params).fetchall()
-            rows = _count(con, table)
-            con.commit()
-        except BaseException:
-            con.rollback()
-            raise
+    with transaction() as con:
+        con.execute("CREATE SCHEMA IF NOT EXISTS rollup").fetchall()
+        con.execute(f"DROP TABLE IF EXISTS {_sql(table)}").fetchall()
+        con.execute(f"CREATE TABLE {_sql(table)} AS {_sql(select)}", params).fetchall()
+        rows = _count(con, table)
     _done(rollup, change_id=change_id, rows=rows, seconds=time.monotonic() - started)
     return rollup
 
@@ -257,16 +250,10 @@ def refresh(rollup: Rollup) -> Rollup:
     table = exp.table_(rollup.table, db="rollup")
     as_date = time_col.type == ColumnType.DATE
     bounds = [low.date(), high.date()] if as_date else [low, high]
-    with write_connection() as con:
-        con.begin()
-        try:
-            con.execute(f"DELETE FROM {_sql(table)} WHERE t >= ? AND t < ?", bounds).fetchall()
-            con.execute(f"INSERT INTO {_sql(table)} {_sql(select)}", params).fetchall()
-            rows = _count(con, table)
-            con.commit()
-        except BaseException:
-            con.rollback()
-            raise
+    with transaction() as con:
+        con.execute(f"DELETE FROM {_sql(table)} WHERE t >= ? AND t < ?", bounds).fetchall()
+        con.execute(f"INSERT INTO {_sql(table)} {_sql(select)}", params).fetchall()
+        rows = _count(con, table)
     _done(rollup, change_id=changes[-1][0], rows=rows, seconds=time.monotonic() - started)
     return rollup
 
@@ -279,8 +266,7 @@ def refresh_dataset(dataset: Dataset) -> None:
             refresh(rollup)
         except Exception as exc:  # kept on the rollup, shown to engineers
             log.exception("rollup %s failed to refresh", rollup.table)
-            with transaction.atomic():
-                Rollup.objects.filter(pk=rollup.pk).update(error=str(exc)[:2000])
+            Rollup.objects.filter(pk=rollup.pk).update(error=str(exc)[:2000])
 
 
 # ---------------------------------------------------------------------------------------

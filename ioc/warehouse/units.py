@@ -25,7 +25,7 @@ from django.db.models import F
 from ioc.core.models import AdministrativeUnit, UnitTransition
 from ioc.core.units.resolve import rollup_map
 from ioc.warehouse.db import read_connection
-from ioc.warehouse.writer import write_connection
+from ioc.warehouse.writer import transaction
 
 COLUMNS = (
     "code",
@@ -125,22 +125,16 @@ def ensure_units(force: bool = False) -> bool:
             _checked[key] = (now, current)
             return False
     table = unit_rows()
-    with write_connection() as con:
-        con.begin()
-        try:
-            con.execute("DELETE FROM meta.units").fetchall()
-            con.register("unit_rows", table)
-            con.execute(
-                f"INSERT INTO meta.units ({', '.join(COLUMNS)})"
-                f" SELECT {', '.join(COLUMNS)} FROM unit_rows"
-            ).fetchall()
-            con.unregister("unit_rows")
-            con.execute("DELETE FROM meta.info WHERE key = 'units'").fetchall()
-            con.execute("INSERT INTO meta.info VALUES ('units', ?)", [current]).fetchall()
-            con.commit()
-        except BaseException:
-            con.rollback()
-            raise
+    with transaction() as con:
+        con.execute("DELETE FROM meta.units").fetchall()
+        con.register("unit_rows", table)
+        con.execute(
+            f"INSERT INTO meta.units ({', '.join(COLUMNS)})"
+            f" SELECT {', '.join(COLUMNS)} FROM unit_rows"
+        ).fetchall()
+        con.unregister("unit_rows")
+        con.execute("DELETE FROM meta.info WHERE key = 'units'").fetchall()
+        con.execute("INSERT INTO meta.info VALUES ('units', ?)", [current]).fetchall()
     _checked[key] = (now, current)
     return True
 

@@ -80,6 +80,20 @@ def write_connection(timeout: float = 60.0) -> Iterator[Connection]:
         _thread_lock.release()
 
 
+@contextmanager
+def transaction(timeout: float = 60.0) -> Iterator[Connection]:
+    """The write connection inside one transaction: committed at the end of the ``with``
+    block, rolled back if it raises."""
+    with write_connection(timeout) as con:
+        con.begin()
+        try:
+            yield con
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+
+
 def _flock(fd: int, deadline: float) -> None:
     delay = 0.005
     while True:
