@@ -169,16 +169,24 @@ function gauge(data, options) {
   const value = data.rows[0]?.[metrics[0].i] ?? 0;
   const target = Number(options.target) || 0;
   const max = Math.max(target * 1.5, value * 1.2, 1);
+  // A compact dial that reads in a small tile: the arc, the value, the target; no tick labels.
   return {
     series: [{
       type: "gauge",
       min: 0,
       max: Math.ceil(max),
-      progress: { show: true, width: 12 },
-      axisLine: { lineStyle: { width: 12 } },
-      axisLabel: { formatter: (v) => compact.format(v), distance: 16 },
-      detail: { formatter: (v) => formatNumber(v), fontSize: 22, offsetCenter: [0, "55%"] },
-      markLine: undefined,
+      radius: "95%",
+      center: ["50%", "60%"],
+      startAngle: 200,
+      endAngle: -20,
+      progress: { show: true, width: 10 },
+      axisLine: { lineStyle: { width: 10 } },
+      axisTick: { show: false },
+      splitLine: { show: false },
+      axisLabel: { show: false },
+      pointer: { show: false },
+      title: { offsetCenter: [0, "35%"], fontSize: 11 },
+      detail: { formatter: (v) => formatNumber(v), fontSize: 18, fontWeight: 700, offsetCenter: [0, "0%"] },
       data: [{ value, name: target ? `${strings.target || "Target"}: ${formatNumber(target)}` : "" }],
     }],
   };

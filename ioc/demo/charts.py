@@ -130,7 +130,7 @@ def sector_charts(spec: Spec) -> list[dict[str, Any]]:
             f"{ind_en} against target",
             "gauge",
             3,
-            2,
+            3,
             metrics=[{"id": "v", "indicator": code}],
             time={"last": "1 months"},
             options={"target": target},
