@@ -15,7 +15,7 @@ TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 PO_FILES := $(shell find ioc -name django.po -path '*/locale/*')
 FRONTEND_SRC := $(shell find frontend/src frontend/styles -type f) frontend/build.mjs
 
-.PHONY: setup demo serve test lint fmt typecheck pytest pytest-sqlite pytest-postgres docs messages clean browser gettext help
+.PHONY: setup demo serve test lint fmt typecheck pytest pytest-sqlite pytest-postgres docs messages clean browser gettext help bench-tools
 
 help:
 	@echo "make demo   set up, migrate, load the demo province and serve on http://$(HOST):$(PORT)"
@@ -62,7 +62,7 @@ lint: $(VENV)/.synced
 	$(BIN)/ioc makemigrations --check --dry-run -v 0
 
 typecheck: $(VENV)/.synced
-	$(BIN)/mypy ioc/core ioc/accounts ioc/jobs ioc/operations ioc/warehouse ioc/integrations ioc/dashboards ioc/web ioc/demo ioc/config.py
+	$(BIN)/mypy ioc/core ioc/accounts ioc/jobs ioc/operations ioc/warehouse ioc/integrations ioc/dashboards ioc/feedback ioc/maps ioc/web ioc/demo ioc/config.py
 
 pytest-sqlite: setup
 	$(BIN)/pytest -n 2 -p no:cacheprovider
@@ -90,7 +90,7 @@ messages: $(VENV)/.synced
 		--ignore='tests/*' --ignore='*/tests/*' --no-obsolete
 
 # Debian packages the set-up needs: gettext (msgfmt, to compile the translations) always,
-# chromium for the browser tests. Installed only when missing.
+# chromium for the browser tests, gdal-bin (ogrinfo) for the OGC API tests. Installed only when missing.
 gettext:
 	@command -v msgfmt >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
 		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext; } \
@@ -98,6 +98,12 @@ gettext:
 
 browser: gettext
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+	@command -v ogrinfo >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gdal-bin)
+	@command -v ffmpeg >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg)
+
+# wrk, the load tool of benchmarks/feedback.py (not needed by the tests).
+bench-tools:
+	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
 
 clean:
 	rm -rf $(VENV) frontend/node_modules ioc/static/dist var/static $(VAR)/.messages

@@ -2,12 +2,13 @@
 import * as esbuild from "esbuild";
 
 await esbuild.build({
-  entryPoints: ["src/app.js", "src/dashboards.js", "src/wall.js", "src/layout.js", "src/editor.js", "src/mapping.js", "styles/app.css"],
+  entryPoints: ["src/app.js", "src/dashboards.js", "src/wall.js", "src/layout.js", "src/editor.js", "src/mapping.js", "src/map.js", "src/pin.js", "styles/app.css", "styles/map.css"],
   bundle: true,
   minify: true,
   sourcemap: true,
   target: ["es2020"],
   outdir: "../ioc/static/dist",
   entryNames: "[name]",
+  loader: { ".png": "file" },
   logLevel: "info",
 });

@@ -7,6 +7,7 @@ from ioc.core.api import router as core_router
 from ioc.core.units.api import router as units_router
 from ioc.dashboards.api import router as dashboards_router
 from ioc.integrations.api import router as datasets_router
+from ioc.maps.api import router as maps_router
 from ioc.operations.api import router as operations_router
 
 api = NinjaAPI(
@@ -24,3 +25,4 @@ api.add_router("/units/", units_router)
 api.add_router("/events/", operations_router)
 api.add_router("/datasets/", datasets_router)
 api.add_router("/dashboards/", dashboards_router)
+api.add_router("/maps/", maps_router)

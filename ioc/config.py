@@ -252,6 +252,26 @@ SETTINGS: list[Setting] = [
         "74",
     ),
     Setting(
+        "IOC_MAP_TILE_URL",
+        "",
+        "Base map tiles for the digital map, as a {z}/{x}/{y} URL template (OpenStreetMap or "
+        "the province's own tile server). Empty: no tiles; the map draws the administrative "
+        "boundaries as vector shapes, which works on a closed network.",
+        "Nền bản đồ dạng ô {z}/{x}/{y} (OpenStreetMap hoặc máy chủ bản đồ của tỉnh). Để "
+        "trống: không dùng nền, bản đồ vẽ ranh giới hành chính dạng véc-tơ (chạy được trên "
+        "mạng nội bộ khép kín).",
+        _str,
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+    ),
+    Setting(
+        "IOC_MAP_TILE_ATTRIBUTION",
+        "",
+        "The attribution shown on the map for the tiles (required by most tile licences).",
+        "Ghi nguồn nền bản đồ hiển thị trên bản đồ (hầu hết giấy phép yêu cầu).",
+        _str,
+        "© OpenStreetMap contributors",
+    ),
+    Setting(
         "IOC_TIME_ZONE",
         "Asia/Ho_Chi_Minh",
         "The local time zone for display and for working-day calendars.",
@@ -323,6 +343,81 @@ SETTINGS: list[Setting] = [
         "Số giây giữa hai lần bộ lập lịch tìm các kết nối đến hạn chạy.",
         _int_at_least(1),
         "15",
+    ),
+    Setting(
+        "IOC_PUBLIC_URL",
+        "http://127.0.0.1:8000",
+        "The platform's public address, for links in e-mails and text messages to citizens.",
+        "Địa chỉ công khai của hệ thống, dùng cho đường dẫn trong thư và tin nhắn gửi người dân.",
+        _url(("http", "https")),
+        "https://ioc.binhduong.gov.vn",
+    ),
+    Setting(
+        "IOC_EMAIL_HOST",
+        "",
+        "SMTP server for e-mails to citizens and handlers; empty: e-mails are written to the log.",
+        "Máy chủ SMTP gửi thư cho người dân và cán bộ; để trống: thư được ghi vào nhật ký.",
+        _str,
+        "smtp.binhduong.gov.vn",
+    ),
+    Setting(
+        "IOC_EMAIL_PORT",
+        "587",
+        "SMTP port (STARTTLS).",
+        "Cổng SMTP (STARTTLS).",
+        _int_at_least(1),
+        "587",
+    ),
+    Setting(
+        "IOC_EMAIL_USER",
+        "",
+        "SMTP user name.",
+        "Tên đăng nhập SMTP.",
+        _str,
+        "ioc@binhduong.gov.vn",
+    ),
+    Setting(
+        "IOC_EMAIL_PASSWORD",
+        "",
+        "SMTP password.",
+        "Mật khẩu SMTP.",
+        _str,
+        "",
+        secret=True,
+    ),
+    Setting(
+        "IOC_EMAIL_FROM",
+        "IOC <no-reply@ioc.local>",
+        "Sender of the platform's e-mails.",
+        "Địa chỉ người gửi thư của hệ thống.",
+        _str,
+        "Trung tâm IOC <no-reply@binhduong.gov.vn>",
+    ),
+    Setting(
+        "IOC_SMS_BACKEND",
+        "console",
+        "Text messages to citizens: 'console' writes them to the log; otherwise the dotted path "
+        "of a class with send(phone, text), the province's SMS gateway.",
+        "Tin nhắn SMS cho người dân: 'console' ghi vào nhật ký; hoặc đường dẫn tới lớp có "
+        "send(phone, text) của cổng SMS của tỉnh.",
+        _str,
+        "province.sms.Gateway",
+    ),
+    Setting(
+        "IOC_FEEDBACK_PER_HOUR",
+        "10",
+        "Citizen reports accepted in an hour from one IP address or one account (the web form).",
+        "Số phản ánh nhận trong một giờ từ một địa chỉ IP hoặc một tài khoản (biểu mẫu web).",
+        _int_at_least(1),
+        "10",
+    ),
+    Setting(
+        "IOC_FEEDBACK_CAPTCHA_AFTER",
+        "3",
+        "From this many reports in an hour from one sender, the form asks for the captcha.",
+        "Từ số phản ánh này trong một giờ của một người gửi, biểu mẫu yêu cầu mã xác nhận.",
+        _int_at_least(0),
+        "3",
     ),
     Setting(
         "IOC_LOG_LEVEL",

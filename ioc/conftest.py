@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from shapely.geometry import box
 
 from ioc.accounts.choices import Role
 
@@ -43,6 +44,17 @@ def chromium_path() -> str:
 
 
 MERGE_DAY = dt.date(2025, 7, 1)
+
+
+# Polygons for the `units` fixture's five old wards: side by side, 0.02° wide, in Thủ Dầu
+# Một's latitude band (the new wards they formed are derived from them).
+WARD_CELLS = {
+    "25747": box(106.60, 10.95, 106.62, 10.97),
+    "25753": box(106.62, 10.95, 106.64, 10.97),
+    "25756": box(106.64, 10.95, 106.66, 10.97),
+    "25744": box(106.66, 10.95, 106.68, 10.97),
+    "25750": box(106.68, 10.95, 106.70, 10.97),
+}
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from ioc.api import api
+from ioc.feedback import webhook
 from ioc.integrations import push_views
 
 admin.site.site_header = "IOC"
@@ -14,10 +15,15 @@ urlpatterns = [
     path("accounts/", include("ioc.accounts.urls")),
     path("ioc/events/", include("ioc.operations.urls")),
     path("ioc/data/", include("ioc.integrations.urls")),
+    path("ioc/feedback/", include("ioc.feedback.staff_urls")),
+    path("feedback/", include("ioc.feedback.urls")),
     path("ioc/", include("ioc.dashboards.urls")),
+    path("", include("ioc.maps.urls")),
     path("ioc/units/", include("ioc.core.units.urls")),
     path("ioc/audit/", include("ioc.core.auditlog.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("open311/", include("ioc.feedback.open311_urls")),
+    path("api/feedback/inbound/", webhook.inbound, name="feedback-inbound"),
     path("api/push/<int:pk>/", push_views.push, name="push"),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

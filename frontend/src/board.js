@@ -3,20 +3,22 @@
 // exports as SVG), with its own data's freshness, a table of the figures as its text
 // alternative, and drill-down: a click on a commune filters the page.
 import * as echarts from "echarts/core";
-import { BarChart, GaugeChart, HeatmapChart, LineChart, PieChart } from "echarts/charts";
+import { BarChart, GaugeChart, HeatmapChart, LineChart, MapChart, PieChart } from "echarts/charts";
 import {
   AriaComponent,
   CalendarComponent,
+  GeoComponent,
   GridComponent,
   LegendComponent,
   TooltipComponent,
   VisualMapComponent,
 } from "echarts/components";
 import { SVGRenderer } from "echarts/renderers";
+import { disposeMapTiles, loadMapTiles } from "./maptile.js";
 
 echarts.use([
-  BarChart, GaugeChart, HeatmapChart, LineChart, PieChart,
-  AriaComponent, CalendarComponent, GridComponent, LegendComponent, TooltipComponent,
+  BarChart, GaugeChart, HeatmapChart, LineChart, MapChart, PieChart,
+  AriaComponent, CalendarComponent, GeoComponent, GridComponent, LegendComponent, TooltipComponent,
   VisualMapComponent, SVGRenderer,
 ]);
 
@@ -54,6 +56,10 @@ const number = new Intl.NumberFormat(LOCALE, { maximumFractionDigits: 2 });
 const compact = new Intl.NumberFormat(LOCALE, { notation: "compact", maximumFractionDigits: 1 });
 const strings = JSON.parse(document.getElementById("board-strings")?.textContent || "{}");
 export const charts = new Map(); // tile element -> echarts instance
+// Tile -> how many times its dashboard has left the wall (disposeAll): an answer that arrives
+// after its dashboard has gone is not drawn, or it would make a chart on a hidden slide (0×0,
+// kept until that dashboard comes round again and leaves).
+const left = new WeakMap();
 
 export function formatNumber(value) {
   return value === null || value === undefined ? "—" : number.format(value);
@@ -147,6 +153,57 @@ function cartesian(kind, data, options) {
       connectNulls: false,
     })),
     _units: x && x.kind === "unit" ? data.rows.map((r) => ({ code: r[x.i], level: x.level })) : null,
+  };
+}
+
+// Choropleth: the communes' polygons (from /api/maps/boundaries, fetched once per page) coloured
+// by the metric; a click on a commune filters the page, like a bar of a ranking.
+const shapes = new Map(); // level -> Promise of the registered map's name
+function boundaries(level) {
+  const key = level === "province" ? 1 : 3;
+  if (!shapes.has(key)) {
+    shapes.set(key, fetch(`/api/maps/boundaries/${key}?simplify=0.0005`, { credentials: "same-origin" })
+      .then((r) => (r.ok ? r.json() : Promise.reject(new Error(r.statusText))))
+      .then((geojson) => {
+        echarts.registerMap(`ioc-${key}`, geojson);
+        return { name: `ioc-${key}`, demo: geojson.features.some((f) => f.properties.demo) };
+      }));
+  }
+  return shapes.get(key);
+}
+
+function choropleth(data, options, map) {
+  const { metrics, dims, label } = shape(data, options);
+  const unit = dims.find((d) => d.kind === "unit") || dims[0];
+  const values = data.rows.map((r) => r[metrics[0].i]).filter((v) => v !== null && v !== undefined);
+  const ink = dark() ? "#e6edf3" : "#1d2733";
+  return {
+    tooltip: { trigger: "item", formatter: (p) => `${p.data?.label || p.name}: ${formatNumber(p.value)}` },
+    visualMap: {
+      min: Math.min(...values, 0),
+      max: Math.max(...values, 1),
+      calculable: false,
+      orient: "horizontal",
+      left: "center",
+      bottom: 0,
+      itemHeight: 120,
+      text: [compact.format(Math.max(...values, 1)), compact.format(Math.min(...values, 0))],
+      textStyle: { color: ink },
+      inRange: { color: dark() ? ["#1b3a55", "#6cb4f5", "#f5b942"] : ["#e8f1fa", "#5b9bd5", "#0b3d73"] },
+    },
+    series: [{
+      type: "map",
+      map: map.name,
+      nameProperty: "code",
+      roam: false,
+      top: 4,
+      bottom: 36,
+      itemStyle: { borderColor: dark() ? "#0d1b2a" : "#ffffff", borderWidth: 0.6, areaColor: dark() ? "#22323f" : "#eef1f4" },
+      emphasis: { label: { show: false }, itemStyle: { areaColor: "#e69f00" } },
+      select: { disabled: true },
+      data: data.rows.map((r) => ({ name: r[unit.i], value: r[metrics[0].i], label: label(unit, r) })),
+    }],
+    _units: data.rows.map((r) => ({ code: r[unit.i], level: unit.level })),
   };
 }
 
@@ -392,8 +449,22 @@ export function draw(tile, data) {
   }
   if (kind === "kpi") { disposeChart(tile); kpi(body, data, options); return; }
   if (kind === "table") { disposeChart(tile); table(body, data, options); return; }
+  if (kind === "choropleth" && !tile._map) {
+    // The polygons first, then the drawing (a failure shows in the tile, as any other).
+    const turn = left.get(tile);
+    boundaries(unitLevel(data)).then((map) => {
+      if (left.get(tile) !== turn) return; // its dashboard left the wall meanwhile
+      tile._map = map;
+      if (map.demo) tile.querySelector("[data-demo-geometry]")?.removeAttribute("hidden");
+      draw(tile, data);
+    }).catch((error) => {
+      body.replaceChildren(Object.assign(document.createElement("p"), { className: "tile-error", textContent: `${strings.failed} ${error.message}` }));
+    });
+    return;
+  }
   let option;
-  if (kind === "pie") option = pie(data, options);
+  if (kind === "choropleth") option = choropleth(data, options, tile._map);
+  else if (kind === "pie") option = pie(data, options);
   else if (kind === "gauge") option = gauge(data, options);
   else if (kind === "calendar") option = calendar(data, options);
   else option = cartesian(kind, data, options);
@@ -405,7 +476,9 @@ export function draw(tile, data) {
     chart = echarts.init(body, null, { renderer: "svg" });
     charts.set(tile, chart);
     chart.on("click", (event) => {
-      const unit = tile._units?.[event.dataIndex];
+      const unit = event.seriesType === "map"
+        ? tile._units?.find((u) => u.code === event.name)
+        : tile._units?.[event.dataIndex];
       if (unit?.code) drill(unit.code, unit.level);
     });
   }
@@ -423,9 +496,11 @@ export async function load(tile, first = false) {
   const params = pageParams();
   if (first) params.set("view", "1");
   const body = tile.querySelector("[data-body]");
+  const turn = left.get(tile);
   try {
     const response = await fetch(`${tile.dataset.url}?${params}`, { credentials: "same-origin", headers: { Accept: "application/json" } });
     const data = await response.json().catch(() => ({}));
+    if (left.get(tile) !== turn) return;
     if (!response.ok) throw new Error(data.detail || response.statusText);
     tile.classList.remove("tile-failed");
     draw(tile, data);
@@ -436,6 +511,7 @@ export async function load(tile, first = false) {
     for (const item of tile.querySelectorAll("[data-image]")) item.hidden = !charts.has(tile);
     tile.dataset.drawn = "1";
   } catch (error) {
+    if (left.get(tile) !== turn) return;
     disposeChart(tile);
     tile.classList.add("tile-failed");
     const p = document.createElement("p");
@@ -482,7 +558,9 @@ document.addEventListener("click", (event) => {
 
 // A dashboard leaving the wall keeps nothing: its charts disposed, its tables emptied.
 export function disposeAll(root = document) {
+  disposeMapTiles(root);
   for (const tile of root.querySelectorAll(".tile")) {
+    left.set(tile, (left.get(tile) || 0) + 1);
     disposeChart(tile);
     tile.querySelector("[data-table]")?.replaceChildren();
     tile._units = null;
@@ -491,6 +569,10 @@ export function disposeAll(root = document) {
 
 export function resizeAll() {
   charts.forEach((c) => c.resize());
+}
+
+function unitLevel(data) {
+  return (data.columns || []).find((c) => c.kind === "unit")?.level || "commune";
 }
 
 function drill(code, level) {
@@ -503,6 +585,6 @@ function drill(code, level) {
 
 export function loadAll(first = false, root = document) {
   const tiles = [...root.querySelectorAll(".tile[data-url]")];
-  return Promise.all(tiles.map((tile) => load(tile, first)));
+  return Promise.all([...tiles.map((tile) => load(tile, first)), loadMapTiles(root)]);
 }
 

@@ -3,6 +3,7 @@
 // network or server restart; the server then replays what was missed (Last-Event-ID, or
 // ?since= when the connection had to be made anew), and every tile is refreshed once.
 import { load } from "./board.js";
+import { loadMapTiles } from "./maptile.js";
 
 let source = null;
 let lastId = "";
@@ -37,6 +38,7 @@ export function follow(getRoot) {
       for (const tile of root().querySelectorAll(`.tile[data-dataset="${CSS.escape(change.dataset)}"]`)) {
         load(tile);
       }
+      loadMapTiles(root(), change.dataset); // map tiles redraw their data layers, keeping their view
     });
     source.addEventListener("error", () => {
       wasDown = true;

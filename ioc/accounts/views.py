@@ -52,7 +52,7 @@ def _safe_next(request: HttpRequest, default: str) -> str:
 
 def _home_for(user: User) -> str:
     if user.is_citizen:
-        return reverse("web:feedback-home")
+        return reverse("feedback:home")
     return reverse(settings.LOGIN_REDIRECT_URL)
 
 

@@ -8,6 +8,12 @@ class UnitLevel(models.IntegerChoices):
     COMMUNE = 3, _("Commune")
 
 
+class BoundaryOrigin(models.TextChoices):
+    IMPORTED = "imported", _("Imported")
+    DERIVED = "derived", _("Derived from children or history")
+    DEMO = "demo", _("Demo geometry (not real boundaries)")
+
+
 class TransitionKind(models.TextChoices):
     MERGE = "merge", _("Merge")
     SPLIT = "split", _("Split")

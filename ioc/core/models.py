@@ -10,7 +10,7 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from ioc.core.choices import AgencyKind, AuditAction, TransitionKind, UnitLevel
+from ioc.core.choices import AgencyKind, AuditAction, BoundaryOrigin, TransitionKind, UnitLevel
 from ioc.core.text import fold
 
 
@@ -126,6 +126,32 @@ class UnitTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} → {self.target} ({self.get_kind_display()})"
+
+
+class Boundary(models.Model):
+    """A unit's polygon (WGS 84 longitude/latitude, as WKB), with its bounding box for queries.
+
+    One per unit row, so a unit's versions (before and after a merge) each have theirs; see
+    ``ioc.core.units.boundaries`` for import, validation and derivation from history."""
+
+    unit = models.OneToOneField(
+        AdministrativeUnit, models.CASCADE, related_name="boundary", verbose_name=_("unit")
+    )
+    wkb = models.BinaryField(_("geometry (WKB)"))
+    min_lon = models.FloatField(db_index=True)
+    min_lat = models.FloatField(db_index=True)
+    max_lon = models.FloatField(db_index=True)
+    max_lat = models.FloatField(db_index=True)
+    origin = models.CharField(_("origin"), max_length=16, choices=BoundaryOrigin.choices)
+    source = models.CharField(_("source"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("boundary")
+        verbose_name_plural = _("boundaries")
+
+    def __str__(self) -> str:
+        return str(self.unit)
 
 
 class BilingualName:

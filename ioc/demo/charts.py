@@ -231,6 +231,17 @@ def sector_charts(spec: Spec) -> list[dict[str, Any]]:
             limit=10,
         )
     add(
+        f"{first.name}-ban-do-xa",
+        f"{first.label} theo xã, phường (bản đồ, 12 tháng)",
+        f"{first.label_en} by commune (map, 12 months)",
+        "choropleth",
+        6,
+        6,
+        metrics=[metric(first)],
+        dimensions=[{"column": "ma_xa"}],
+        time={"last": "12 months"},
+    )
+    add(
         f"{first.name}-thap-nhat-xa",
         f"10 xã, phường thấp nhất: {first.label.lower()}",
         f"Bottom 10 communes: {first.label_en.lower()}",
@@ -445,6 +456,16 @@ def overview_charts() -> list[dict[str, Any]]:
                 | ({"target": target} if target is not None else {}),
             }
         )
+    charts.append(
+        {
+            "key": "ban-do-dieu-hanh",
+            "name": "Bản đồ điều hành: tai nạn giao thông",
+            "name_en": "Operations map: traffic accidents",
+            "kind": "map",
+            "at": grid.place(12, 6),
+            "options": {"map": "ban-do-dieu-hanh"},
+        }
+    )
     for spec in SPECS[:5]:
         code, name, name_en, *_ = spec.indicators[0]
         time = "ngay" if spec.grain == "day" else "thang"
@@ -465,8 +486,106 @@ def overview_charts() -> list[dict[str, Any]]:
     return charts
 
 
+REPORTS = "phan_anh_kien_nghi"  # ioc.feedback.stats.SLUG: citizens' reports, one row each
+
+
+def citizen_report_charts(top: int) -> list[dict[str, Any]]:
+    """The seed's "citizen interaction": reports, answers on time, satisfaction (from the
+    reports app's warehouse dataset), below the public services' charts."""
+
+    def chart(
+        key: str, name: str, name_en: str, kind: str, at: list[int], **q: Any
+    ) -> dict[str, Any]:
+        options = q.pop("options", None)
+        out: dict[str, Any] = {"key": key, "name": name, "name_en": name_en, "kind": kind, "at": at}
+        out["question"] = {"dataset": REPORTS, **q}
+        if options:
+            out["options"] = options
+        return out
+
+    received = {"id": "v", "agg": "sum", "column": "so_phan_anh", "label": "Phản ánh"}
+    on_time = [{"id": "v", "agg": "avg", "column": "ty_le_dung_han", "label": "Đúng hạn (%)"}]
+    return [
+        chart(
+            "phan-anh-thang-nay",
+            "Phản ánh của người dân: tháng này",
+            "Citizen reports: this month",
+            "kpi",
+            [0, top, 3, 2],
+            metrics=[received],
+            time={"last": "1 months"},
+            options={"compare": "previous", "unit": "phản ánh"},
+        ),
+        chart(
+            "phan-anh-dung-han",
+            "Trả lời đúng hạn (năm nay)",
+            "Answered on time (this year)",
+            "kpi",
+            [3, top, 3, 2],
+            metrics=on_time,
+            time={"last": "1 years"},
+            options={"unit": "%"},
+        ),
+        chart(
+            "phan-anh-qua-han",
+            "Phản ánh quá hạn (năm nay)",
+            "Overdue reports (this year)",
+            "kpi",
+            [6, top, 3, 2],
+            metrics=[{"id": "v", "agg": "sum", "column": "qua_han", "label": "Quá hạn"}],
+            time={"last": "1 years"},
+            options={"unit": "phản ánh", "lower_is_better": True},
+        ),
+        chart(
+            "phan-anh-hai-long",
+            "Người dân hài lòng (năm nay)",
+            "Satisfied reporters (this year)",
+            "kpi",
+            [9, top, 3, 2],
+            metrics=[
+                {"id": "v", "agg": "avg", "column": "ty_le_hai_long", "label": "Hài lòng (%)"}
+            ],
+            time={"last": "1 years"},
+            options={"unit": "%"},
+        ),
+        chart(
+            "phan-anh-theo-linh-vuc",
+            "Phản ánh theo lĩnh vực (12 tháng)",
+            "Reports by category (12 months)",
+            "horizontal_bar",
+            [0, top + 2, 6, 5],
+            metrics=[received],
+            dimensions=[{"column": "linh_vuc"}],
+            time={"last": "12 months"},
+        ),
+        chart(
+            "phan-anh-theo-xa",
+            "Phản ánh theo xã, phường (12 tháng)",
+            "Reports by commune (12 months)",
+            "choropleth",
+            [6, top + 2, 6, 5],
+            metrics=[received],
+            dimensions=[{"column": "ma_xa"}],
+            time={"last": "12 months"},
+        ),
+        chart(
+            "phan-anh-theo-thang",
+            "Phản ánh và trả lời theo tháng",
+            "Reports and answers by month",
+            "line",
+            [0, top + 7, 12, 4],
+            metrics=[
+                received,
+                {"id": "a", "agg": "sum", "column": "da_tra_loi", "label": "Đã trả lời"},
+            ],
+            dimensions=[{"column": "ngay", "grain": "month"}],
+            time={"last": "12 months"},
+        ),
+    ]
+
+
 def dashboards() -> list[dict[str, Any]]:
-    result = [
+    result: list[dict[str, Any]] = [
         {
             "slug": "tong-quan",
             "name": "Toàn cảnh tỉnh",
@@ -490,6 +609,13 @@ def dashboards() -> list[dict[str, Any]]:
                 "charts": sector_charts(spec),
             }
         )
+        if spec.sector == "dich-vu-cong":
+            charts = result[-1]["charts"]
+            bottom = max(c["at"][1] + c["at"][3] for c in charts)
+            charts.extend(citizen_report_charts(bottom))
+            result[-1]["description"] = (
+                f"{spec.name} và phản ánh, kiến nghị của người dân: số liệu theo xã, phường."
+            )
     return result
 
 

@@ -309,6 +309,7 @@ class Simulators:
         self._spawn(15, self.hospital_row, "demo-hospital")
         self._spawn(60, self.traffic_file, "demo-traffic")
         self._spawn(5, self.sensors, "demo-sensors")
+        self._spawn(120, self.citizen_report, "demo-reports", delay=10.0)
         if self.web_url:
             push = Connection.objects.filter(kind="push", dataset__slug="thoi_tiet").first()
             if push is not None:
@@ -325,6 +326,14 @@ class Simulators:
             self.mqtt.disconnect()
 
     # each source's one step
+
+    def citizen_report(self) -> None:
+        """A citizen files a report now and then, through the same checks as the web form."""
+        import random
+
+        from ioc.demo.feedback import file_one
+
+        file_one(random.Random())
 
     def _hospital_db(self) -> None:
         with sqlite3.connect(demo_dir() / "benh_vien.sqlite3") as db:

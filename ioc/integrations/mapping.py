@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import duckdb
 import numpy as np
@@ -24,7 +24,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from ioc.core.units.locate import Locator
 from ioc.warehouse.schema import Column, ColumnType, Role, Schema, quote
+from ioc.warehouse.writer import MappedRows
 
 NumberFormat = Literal["auto", "vi", "en"]
 Compute = Literal["sum", "difference", "product", "ratio", "concat", "coalesce"]
@@ -145,8 +147,27 @@ class Mapping(BaseModel):
         return Mapping(fields=[*self.fields, *guessed], rules=self.rules)
 
 
+# Columns the mapper adds to a batch with coordinates: the commune holding the point, and
+# "swapped" or "outside" when the point is in no commune (see Mapper._with_points).
+POINT_UNIT = "_point_unit"
+POINT_FLAG = "_point_flag"
+
+
 class MappingError(ValueError):
     """The mapping does not fit the dataset (bilingual message)."""
+
+
+@dataclass
+class _Prepared:
+    """A batch ready for the first pass: its rows numbered, its statement compiled."""
+
+    table: pa.Table  # the source's columns + _row
+    source_types: dict[str, pa.DataType]
+    clean: frozenset[str]
+    sql: str
+    params: dict[str, object]
+    missing: list[str]
+    units: pa.Table  # units_map: raw unit values → codes
 
 
 @dataclass
@@ -214,6 +235,7 @@ class Mapper:
         self.mapping = mapping
         self.unit_lookup = unit_lookup
         self._unit_cache: dict[str, str | None] = {}
+        self._locator: Any = None  # the point → commune lookup, built on first use
         self.con = con or duckdb.connect(config={"memory_limit": "256MB", "threads": 2})
         self._check()
 
@@ -373,6 +395,10 @@ class Mapper:
                 raw, value = self._typed(col, fm, source_types, p, f"r{i}", clean)
             if unit_col is not None and col.name == unit_col.name and fm is not None:
                 value = f"(SELECT code FROM units_map WHERE units_map.raw = r{i})"
+            if unit_col is not None and col.name == unit_col.name and POINT_UNIT in source_types:
+                # No unit given (or none found): the commune that holds the row's point.
+                raw = f"COALESCE({raw}, {POINT_UNIT})"
+                value = f"COALESCE({value}, {POINT_UNIT})"
             raws.append(f"{raw} AS r{i}")
             typed.append(f"{value} AS {quote(col.name)}")
             label = col.name
@@ -443,6 +469,20 @@ class Mapper:
                         q(f"không thoả {text} / fails {text}"),
                     )
                 )
+        if POINT_FLAG in source_types:
+            typed.append(POINT_FLAG)  # carried to the layer of the checks
+            checks.append(
+                (
+                    f"{POINT_FLAG} = 'swapped'",
+                    q("tọa độ có vẻ bị đảo vĩ độ/kinh độ / latitude and longitude look swapped"),
+                )
+            )
+            checks.append(
+                (
+                    f"{POINT_FLAG} = 'outside'",
+                    q("tọa độ nằm ngoài địa bàn / the coordinates lie outside the area"),
+                )
+            )
         all_null = " AND ".join(f"r{i} IS NULL" for i in range(len(self.schema.columns)))
         checks.insert(0, (all_null, q("dòng không có giá trị nào / the row has no values")))
         for name in missing:
@@ -501,39 +541,132 @@ class Mapper:
             }
         )
 
+    def _prepare(self, batch: pa.Table | pa.RecordBatch, first_row: int) -> _Prepared:
+        """The batch with its rows numbered from ``first_row`` (kept as ``_row``; a replay
+        brings them), and the first pass's statement over it (``reasons=False``)."""
+        table = pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch
+        if "_row" not in table.column_names:
+            rows = pa.array(np.arange(first_row, first_row + table.num_rows, dtype=np.int64))
+            table = table.append_column("_row", rows)
+        table = self._with_points(table)
+        source_types = {f.name: f.type for f in table.schema if f.name != "_row"}
+        clean = _untrimmed(table, source_types)
+        sql, params, missing = self.compile(source_types, clean, reasons=False)
+        return _Prepared(table, source_types, clean, sql, params, missing, self._units(table))
+
+    def _with_points(self, table: pa.Table) -> pa.Table:
+        """For a dataset with coordinates and a unit column, in an area that has commune
+        polygons: the batch with the commune holding each row's point (``_point_unit``) and
+        what is wrong with the point (``_point_flag``: swapped, outside), for the unit column
+        and the checks."""
+        lat, lon = self.schema.with_role(Role.LAT), self.schema.with_role(Role.LON)
+        unit = self.schema.with_role(Role.UNIT)
+        by_column = {f.column: f for f in self.mapping.fields}
+        if POINT_UNIT in table.column_names:  # a quarantined row replayed: look again
+            table = table.drop_columns(
+                [c for c in (POINT_UNIT, POINT_FLAG) if c in table.column_names]
+            )
+        if unit is None or lat is None or lon is None:
+            return table
+        if lat.name not in by_column or lon.name not in by_column:
+            return table
+        if self._locator is None:
+            self._locator = Locator.for_day()
+        locator = self._locator
+        if not len(locator):
+            return table  # no polygons: nothing to look up, nothing to check
+        source_types = {f.name: f.type for f in table.schema if f.name != "_row"}
+        if any(s not in source_types for f in (lat, lon) for s in by_column[f.name].inputs()):
+            return table  # the missing source field is reported by the mapping itself
+        p = _Params()
+        clean: frozenset[str] = frozenset()
+        raw_lat, typed_lat = self._typed(lat, by_column[lat.name], source_types, p, "a", clean)
+        raw_lon, typed_lon = self._typed(lon, by_column[lon.name], source_types, p, "b", clean)
+        sql = (
+            f"SELECT {typed_lat} AS lat, {typed_lon} AS lon"
+            f" FROM (SELECT {raw_lat} AS a, {raw_lon} AS b FROM raw)"
+        )
+        self.con.register("raw", table)
+        try:
+            points = self.con.sql(sql, params=p.values).fetchnumpy()
+        finally:
+            self.con.unregister("raw")
+        # NULLs come back masked: they are no point at all (not 0, 0)
+        lats: np.ndarray = np.ma.filled(np.ma.asarray(points["lat"], dtype="float64"), np.nan)
+        lons: np.ndarray = np.ma.filled(np.ma.asarray(points["lon"], dtype="float64"), np.nan)
+        codes = locator.codes(lons, lats)
+        given = np.isfinite(lats) & np.isfinite(lons)
+        swapped = locator.swapped(lons, lats)
+        found = np.array([c is not None for c in codes], dtype=bool)
+        flags = [
+            None if ok else ("swapped" if flip else "outside")
+            for ok, flip in zip((~given | found).tolist(), swapped.tolist(), strict=True)
+        ]
+        return table.append_column(POINT_UNIT, pa.array(codes, pa.string())).append_column(
+            POINT_FLAG, pa.array(flags, pa.string())
+        )
+
     def map(self, batch: pa.Table | pa.RecordBatch, first_row: int) -> Mapped:
         """Map one batch; its rows are numbered from ``first_row`` (kept as ``_row``).
 
         A first pass types every row and only tells which rows fail (no text is made); the
         reasons and the raw values are then made for the failing rows alone, by the same
         statement with its reasons, so a clean batch never pays for them."""
-        table = pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch
-        if "_row" not in table.column_names:  # a replay brings the rows' first numbers
-            rows = pa.array(np.arange(first_row, first_row + table.num_rows, dtype=np.int64))
-            table = table.append_column("_row", rows)
-        source_types = {f.name: f.type for f in table.schema if f.name != "_row"}
-        clean = _untrimmed(table, source_types)
-        sql, params, missing = self.compile(source_types, clean, reasons=False)
+        prepared = self._prepare(batch, first_row)
         con = self.con
-        con.register("raw", table)
-        con.register("units_map", self._units(table))
+        con.register("raw", prepared.table)
+        con.register("units_map", prepared.units)
         try:
-            mapped = con.sql(sql, params=params).to_arrow_table()
-            bad = mapped.column("_bad")
-            accepted = mapped.drop_columns(["_bad"])
-            rejected = EMPTY_REJECTS
-            if pc.any(bad).as_py():
-                accepted = accepted.filter(pc.invert(bad))
-                failing = mapped.filter(bad).column("_row").combine_chunks()
-                rejected = self._reasons(
-                    table.filter(pc.is_in(table.column("_row"), failing)), source_types, clean
-                )
-                if rejected.num_rows != len(failing):  # never expected: refuse, lose nothing
-                    raise AssertionError(f"{len(failing)} rows failed, {rejected.num_rows} reasons")
+            mapped = con.sql(prepared.sql, params=prepared.params).to_arrow_table()
         finally:
             con.unregister("raw")
             con.unregister("units_map")
-        return Mapped(accepted=accepted, rejected=rejected, missing_sources=missing)
+        bad = mapped.column("_bad")
+        accepted = mapped.drop_columns(["_bad"])
+        rejected = EMPTY_REJECTS
+        if pc.any(bad).as_py():
+            accepted = accepted.filter(pc.invert(bad))
+            rejected = self._rejects(prepared, mapped.filter(bad).column("_row"))
+        return Mapped(accepted=accepted, rejected=rejected, missing_sources=prepared.missing)
+
+    def to_write(
+        self, batch: pa.Table | pa.RecordBatch, first_row: int
+    ) -> tuple[MappedRows, list[str]]:
+        """The batch for the writer to map as it inserts (:class:`MappedRows`: the first pass,
+        run on the write connection; the reasons made here for the rows it rejects), and the
+        source fields missing. Not for replays (their ``_row`` may repeat)."""
+        prepared = self._prepare(batch, first_row)
+        numbers = prepared.table.column("_row")
+        rows = MappedRows(
+            sql=prepared.sql,
+            params=prepared.params,
+            tables={"raw": prepared.table, "units_map": prepared.units},
+            reject=lambda failing: self._rejects(prepared, failing),
+            count=prepared.table.num_rows,
+            first=int(pc.min(numbers).as_py() or 0),
+            last=int(pc.max(numbers).as_py() or 0),
+        )
+        return rows, prepared.missing
+
+    def _rejects(self, prepared: _Prepared, failing: pa.Array | pa.ChunkedArray) -> pa.Table:
+        """``_row``, ``_reason`` and ``_raw`` of the rows of ``prepared`` numbered ``failing``
+        (which the first pass rejected)."""
+        table = prepared.table
+        failing = failing.combine_chunks() if isinstance(failing, pa.ChunkedArray) else failing
+        con = self.con
+        con.register("units_map", prepared.units)
+        try:
+            rejected = self._reasons(
+                table.filter(pc.is_in(table.column("_row"), failing)),
+                prepared.source_types,
+                prepared.clean,
+            )
+        finally:
+            con.unregister("raw")
+            con.unregister("units_map")
+        if rejected.num_rows != len(failing):  # never expected: refuse, lose nothing
+            raise AssertionError(f"{len(failing)} rows failed, {rejected.num_rows} reasons")
+        return rejected
 
     def _reasons(
         self, failing: pa.Table, source_types: dict[str, pa.DataType], clean: frozenset[str]
@@ -544,7 +677,6 @@ class Mapper:
         con = self.con
         rows = failing.column("_row")
         positions = pa.array(np.arange(failing.num_rows, dtype=np.int64))
-        con.unregister("raw")
         con.register(
             "raw", failing.set_column(failing.schema.get_field_index("_row"), "_row", positions)
         )
@@ -556,6 +688,8 @@ class Mapper:
             keys: dict[str, object] = {}
             pairs = []
             for i, name in enumerate(source_types):
+                if name in (POINT_UNIT, POINT_FLAG):
+                    continue  # ours, not the source's: looked up again on replay
                 keys[f"k{i}"] = name
                 pairs.append(f"$k{i}, raw.{quote(name)}")
             out = con.sql(
@@ -578,10 +712,49 @@ def _untrimmed(table: pa.Table, source_types: dict[str, pa.DataType]) -> frozens
         if not _is_text(arrow_type):
             continue
         column = table.column(name)
-        lengths = pc.binary_length(column)
-        if column.null_count == len(column) or pc.min(lengths).as_py() == 0:
+        if column.null_count == len(column):
             continue
-        trimmed = pc.binary_length(pc.utf8_trim_whitespace(column))
-        if pc.sum(lengths).as_py() == pc.sum(trimmed).as_py():
+        if all(_chunk_clean(chunk) for chunk in column.chunks):
             clean.add(name)
     return frozenset(clean)
+
+
+# The bytes UTF-8 text can start or end with when it starts or ends with whitespace as Arrow
+# trims it: ASCII up to the space; U+0085, U+00A0, U+1680, U+2000–U+205F and U+3000 start
+# with C2, E1, E2 or E3 and end with 80–8A, 85, 9F, A0, A8, A9 or AF.
+_MAY_BEGIN = np.zeros(256, dtype=bool)
+_MAY_BEGIN[[*range(0x21), 0xC2, 0xE1, 0xE2, 0xE3]] = True
+_MAY_END = np.zeros(256, dtype=bool)
+_MAY_END[[*range(0x21), *range(0x80, 0x8B), 0x9F, 0xA0, 0xA8, 0xA9, 0xAF]] = True
+
+
+def _chunk_clean(chunk: pa.Array) -> bool:
+    """No value of this string array is empty or padded. Only the values whose first or last
+    byte may belong to whitespace are trimmed to find out: reading two bytes of each value
+    costs half as much as trimming them all."""
+    n = len(chunk)
+    if chunk.null_count == n:
+        return True
+    wide = pa.types.is_large_string(chunk.type)
+    offsets = np.frombuffer(chunk.buffers()[1], np.int64 if wide else np.int32)
+    offsets = offsets[chunk.offset : chunk.offset + n + 1]
+    starts, ends = offsets[:-1], offsets[1:]
+    valid = None
+    if chunk.null_count:
+        valid = pc.is_valid(chunk).to_numpy(zero_copy_only=False)
+        starts, ends = starts[valid], ends[valid]
+    if (starts == ends).any():
+        return False  # an empty value
+    data = np.frombuffer(chunk.buffers()[2], np.uint8)
+    suspect = _MAY_BEGIN[data[starts]] | _MAY_END[data[ends - 1]]
+    if not suspect.any():
+        return True
+    if valid is not None:
+        mask = np.zeros(n, dtype=bool)
+        mask[valid] = suspect
+        suspect = mask
+    values = chunk.filter(pa.array(suspect))
+    trimmed = pc.utf8_trim_whitespace(values)
+    return bool(
+        pc.sum(pc.binary_length(values)).as_py() == pc.sum(pc.binary_length(trimmed)).as_py()
+    )

@@ -118,6 +118,9 @@ def tick(now: dt.datetime | None = None, *, holder: str = HOLDER) -> int:
     from ioc.integrations.health import check_freshness_every
 
     check_freshness_every(now)  # late data → events, every few minutes
+    from ioc.jobs.periodic import run_due
+
+    run_due(now)  # the platform's periodic jobs (reports' deadlines, notifications, ...)
     rows = due(now)
     if not rows:
         return 0

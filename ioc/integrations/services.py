@@ -82,11 +82,13 @@ def execute(
     progress: pipeline.Progress | None = None,
     create: dict[str, Any] | None = None,
     actor: User | None = None,
+    local_file: bool = False,
 ) -> SyncRun:
     """Read everything the connector gives, map and write it; record the outcome on ``run``.
 
     With ``create`` (name, sector_id, owner_id, slug), a new dataset is made from the first
-    batch's inferred schema."""
+    batch's inferred schema. ``local_file``: the connector reads one local file (the writer
+    may be held across its batches)."""
     state: ReadState = connector.state
     counts = pipeline.Counts()
     error = ""
@@ -108,7 +110,9 @@ def execute(
             mapping = Mapping.by_name(dataset.parsed_schema, fields)
         else:
             mapping = mapping.completed(dataset.parsed_schema, fields)
-        counts = pipeline.load(dataset, mapping, batches, state, run, progress=progress)
+        counts = pipeline.load(
+            dataset, mapping, batches, state, run, progress=progress, hold=local_file
+        )
     except Exception as exc:
         error = _message(exc)
         if not isinstance(exc, ConnectorError | MappingError | SchemaError | IngestError):
@@ -180,6 +184,7 @@ def ingest_file(
         progress=progress,
         create=create_args,
         actor=actor,
+        local_file=True,
     )
     record(
         actor=actor,

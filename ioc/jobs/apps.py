@@ -6,3 +6,6 @@ class JobsConfig(AppConfig):
     name = "ioc.jobs"
     label = "jobs"
     verbose_name = _("Jobs")
+
+    def ready(self) -> None:
+        from ioc.jobs import maintenance  # noqa: F401  (registers the statistics job)

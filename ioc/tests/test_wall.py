@@ -177,36 +177,53 @@ def test_the_wall_draws_updates_live_and_reconnects_after_a_server_kill(platform
     assert page.evaluate("window.__sameDocument") is True
 
 
-def heap(page: Any) -> float:
-    session = page.context.new_cdp_session(page)
-    session.send("HeapProfiler.collectGarbage")
-    used = session.send("Runtime.getHeapUsage")["usedSize"]
-    session.detach()
-    return float(used)
-
-
 def test_the_wall_turns_through_its_dashboards_without_growing(platform, wall_page):
     page = wall_page
     page.goto("/ioc/wall/trung-tam/?dwell=1")
     page.wait_for_function("document.body.dataset.boardReady === '1'", timeout=30_000)
     slides = page.evaluate("window.iocWall.slides.length")
     assert slides == 20
+    session = page.context.new_cdp_session(page)
 
-    def one_cycle() -> None:
-        start = page.evaluate("Number(document.body.dataset.slide)")
-        seen = {start}
-        deadline = time.monotonic() + slides * 3 + 20
-        while len(seen) < slides and time.monotonic() < deadline:
-            page.wait_for_timeout(400)
-            seen.add(page.evaluate("Number(document.body.dataset.slide)"))
-        assert len(seen) == slides, f"the wall showed {len(seen)} of {slides} dashboards"
+    def shown() -> int:
+        return int(page.evaluate("Number(document.body.dataset.slide)"))
 
-    one_cycle()  # warm up: every dashboard's code paths compiled, its data cached
-    one_cycle()
-    first = heap(page)
-    for _ in range(2):
-        one_cycle()
-    last = heap(page)
-    # Two more turns of 20 dashboards (about 450 charts drawn and disposed) leave the heap
-    # where the second turn left it: nothing accumulates.
-    assert last < first * 1.25, (first, last)
+    def measure() -> tuple[float, int]:
+        """The heap after a full collection (MB), and the event listeners alive."""
+        session.send("HeapProfiler.collectGarbage")
+        used = session.send("Runtime.getHeapUsage")["usedSize"] / 1e6
+        return used, int(session.send("Memory.getDOMCounters")["jsEventListeners"])
+
+    # The same dashboards are measured in each turn, each the moment it comes on screen: the
+    # one before it disposed, its own answers not yet drawn. So what is measured is what the
+    # wall keeps from turn to turn, not the dashboard showing (8-13 MB between them, drawn).
+    measured = set(range(0, slides, 2))
+    turns: list[dict[int, tuple[float, int]]] = [{} for _ in range(6)]
+    seen = {shown()}
+    page.wait_for_function("document.body.dataset.slide === '0'", timeout=(slides + 10) * 1000)
+    slide, turn = 0, 0
+    while True:
+        if turn in (2, 5) and slide in measured:
+            turns[turn][slide] = measure()
+        seen.add(slide)
+        page.wait_for_function(f"document.body.dataset.slide !== '{slide}'", timeout=10_000)
+        previous, slide = slide, shown()
+        if slide < previous:  # a new turn
+            turn += 1
+            if turn == len(turns):
+                break
+    assert seen == set(range(slides)), f"the wall showed {len(seen)} of {slides} dashboards"
+    # The third turn (the first two warm up: every dashboard's code compiled, its data cached)
+    # is compared with the sixth, three turns of 20 dashboards later (about 900 charts drawn
+    # and disposed, the map tile made and removed three times), each by its floor over the
+    # dashboards measured. Measured over 6 to 16 turns, quiet and beside a busy CPU: the heap's
+    # floor rises 3-6 % over those three turns as the JIT compiles more (about 0.4 MB in all,
+    # level after ten turns), and the listeners' floor does not move. 10 % is about 0.75 MB: a
+    # leak of 12 kB a dashboard (0.24 MB a turn) fails it; the Leaflet map kept at each turn,
+    # which this test found, raised the heap's floor 11-13 % and the listeners' by 66.
+    third, sixth = turns[2].values(), turns[5].values()
+    assert len(third) >= 5 and len(sixth) >= 5, turns
+    heap = min(h for h, _ in third), min(h for h, _ in sixth)
+    listeners = min(n for _, n in third), min(n for _, n in sixth)
+    assert heap[1] < heap[0] * 1.10, f"heap floor {heap[0]:.2f} -> {heap[1]:.2f} MB: {turns}"
+    assert listeners[1] <= listeners[0] + 20, f"listeners {listeners}: {turns}"

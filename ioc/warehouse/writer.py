@@ -2,7 +2,8 @@
 
 Writers queue on a lock (a thread lock inside the process, an ``flock`` on
 ``<warehouse>.lock`` across processes), open the file, write one batch in one transaction
-and close it, so readers find the file free between batches.
+and close it, so readers find the file free between batches (a load from one local file
+holds it across its batches for up to a second at a time: ``pipeline.HOLD_SECONDS``).
 
 A batch (:func:`write_batch`) is atomic: the accepted rows (upserted by the dataset's dedup
 key), the rejected rows (into ``meta.quarantine`` with their reason and raw values) and the
@@ -23,7 +24,7 @@ import datetime as dt
 import fcntl
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,7 @@ _bootstrapped: set[str] = set()  # warehouse files whose own tables this process
 _local = threading.local()
 
 WRITER_MEMORY_LIMIT = "512MB"
+UNITS_LIMIT = 10_001  # a batch's units are named up to this many (more: "all units")
 
 
 @contextmanager
@@ -203,6 +205,24 @@ def drop_table(slug: str) -> None:
 
 
 @dataclass
+class MappedRows:
+    """Rows mapped by the write connection as they are inserted (DuckDB warehouse, datasets
+    without a dedup key), instead of handed over mapped, as Arrow, from another DuckDB: one
+    copy of every row less. ``sql`` selects the schema's columns, ``_row`` and ``_bad``
+    (true for a rejected row) from ``tables`` (Arrow, registered under their names), with
+    its named ``params``; ``reject`` turns the ``_row`` values of the rejected rows into
+    their quarantine rows (``_row``, ``_reason``, ``_raw``)."""
+
+    sql: str
+    params: dict[str, object]
+    tables: dict[str, pa.Table]
+    reject: Callable[[pa.ChunkedArray], pa.Table]
+    count: int  # rows to map
+    first: int  # their lowest and highest _row
+    last: int
+
+
+@dataclass
 class BatchResult:
     accepted: int = 0
     rejected: int = 0
@@ -216,7 +236,7 @@ class BatchResult:
 def write_batch(
     slug: str,
     schema: Schema,
-    accepted: pa.Table,
+    accepted: pa.Table | MappedRows,
     rejected: pa.Table | None = None,
     *,
     run_id: int | None = None,
@@ -233,9 +253,12 @@ def write_batch(
     ``reset_source`` (the first batch of a source read again from its start) first drops
     the quarantine rows of the same source, so a re-run keeps one copy of each rejected
     row, as it keeps one copy of each accepted one. ``fresh_source`` (the caller checked
-    with :func:`source_exists`) skips looking for rows to replace in a keyless dataset."""
+    with :func:`source_exists`) skips looking for rows to replace in a keyless dataset.
+
+    ``accepted`` may also be rows to map (:class:`MappedRows`): those the mapping rejects
+    join ``rejected``."""
     table = f"data.{quote(slug)}"
-    result = BatchResult(accepted=accepted.num_rows)
+    result = BatchResult(accepted=accepted.num_rows if isinstance(accepted, pa.Table) else 0)
     with write_connection() as con:
         con.begin()
         try:
@@ -243,7 +266,13 @@ def write_batch(
                 con.execute(
                     "DELETE FROM meta.quarantine WHERE dataset = ? AND source = ?", [slug, source]
                 )
-            if accepted.num_rows:
+            if isinstance(accepted, MappedRows):
+                more = _insert_mapped(
+                    con, table, schema, accepted, result, fresh_source, run_id, source
+                )
+                if more is not None:
+                    rejected = more if rejected is None else pa.concat_tables([more, rejected])
+            elif accepted.num_rows:
                 _upsert(con, table, schema, accepted, result, fresh_source, run_id, source)
             if rejected is not None and rejected.num_rows:
                 result.rejected = rejected.num_rows
@@ -331,6 +360,74 @@ def _upsert(
     con.execute("DROP TABLE batch")
 
 
+def _insert_mapped(
+    con: Connection,
+    table: str,
+    schema: Schema,
+    rows: MappedRows,
+    result: BatchResult,
+    fresh_source: bool,
+    run_id: int | None,
+    source: str,
+) -> pa.Table | None:
+    """Map and insert in one statement (keyless datasets on DuckDB: no batch to deduplicate),
+    then find the rows just inserted (this source's, in the batch's range, stamped with this
+    run and this transaction's time) to summarise them and, for a source loaded before, to
+    delete the older rows in their range: the rows the statement would have replaced had it
+    run first. Returns the rejected rows, if any."""
+    if not isinstance(con, duckdb.DuckDBPyConnection) or schema.key:
+        raise ValueError("rows to map are written only to keyless DuckDB tables")
+    mapped = f"({rows.sql}) AS mapped"
+    select = ", ".join(quote(n) for n in schema.names)
+    stamp = "_run IS NOT DISTINCT FROM $run::BIGINT AND _loaded_at = now()::TIMESTAMP"
+    stats = ["min(_row)", "max(_row)"]
+    time_col, unit_col = schema.with_role(Role.TIME), schema.with_role(Role.UNIT)
+    if time_col is not None:
+        stats += [f"min({quote(time_col.name)})", f"max({quote(time_col.name)})"]
+    if unit_col is not None:
+        u = quote(unit_col.name)
+        stats.append(f"list(DISTINCT {u}) FILTER (WHERE {u} IS NOT NULL)")
+    for name, arrow in rows.tables.items():
+        con.register(name, arrow)
+    try:
+        inserted = con.execute(
+            f"INSERT INTO {table} ({select}, _run, _source, _row, _loaded_at)"
+            f" SELECT {select}, $ioc_run::BIGINT, $ioc_source::VARCHAR, _row, now()::TIMESTAMP"
+            f" FROM {mapped} WHERE NOT _bad",
+            {**rows.params, "ioc_run": run_id, "ioc_source": source},
+        ).fetchall()[0]
+        result.accepted = int(inserted[0])
+        rejected = None
+        if result.accepted < rows.count:
+            failing = con.sql(f"SELECT _row FROM {mapped} WHERE _bad", params=rows.params)
+            rejected = rows.reject(failing.to_arrow_table().column("_row"))
+    finally:
+        for name in rows.tables:
+            con.unregister(name)
+    if result.accepted + (rejected.num_rows if rejected else 0) != rows.count:
+        raise AssertionError(f"{rows.count} rows: {result.accepted} inserted, not all rejected")
+    if not result.accepted:
+        return rejected
+    found = con.execute(
+        f"SELECT {', '.join(stats)} FROM {table}"
+        f" WHERE _source = $source AND _row BETWEEN $first AND $last AND {stamp}",
+        {"source": source, "first": rows.first, "last": rows.last, "run": run_id},
+    ).fetchall()[0]
+    low, high, *summary = found
+    if not fresh_source:
+        deleted = con.execute(
+            f"DELETE FROM {table} WHERE _source = $source AND _row BETWEEN $low AND $high"
+            f" AND NOT ({stamp})",
+            {"source": source, "low": low, "high": high, "run": run_id},
+        ).fetchall()[0]
+        result.replaced = int(deleted[0]) if deleted else 0
+    if time_col is not None:
+        result.time_min, result.time_max = summary[0], summary[1]
+    if unit_col is not None:
+        result.units = {str(u) for u in (summary[-1] or [])[:UNITS_LIMIT]}
+    return rejected
+
+
 def _temp_table(con: Connection, name: str, select: str) -> None:
     if isinstance(con, pg.Connection):
         con.execute(f"DROP TABLE IF EXISTS pg_temp.{quote(name)}")
@@ -379,9 +476,17 @@ def _summarise(con: Connection, schema: Schema, result: BatchResult) -> None:
     if unit_col is not None:
         rows = con.execute(
             f"SELECT DISTINCT {quote(unit_col.name)} FROM batch"
-            f" WHERE {quote(unit_col.name)} IS NOT NULL LIMIT 10001"
+            f" WHERE {quote(unit_col.name)} IS NOT NULL LIMIT {UNITS_LIMIT}"
         ).fetchall()
         result.units = {str(r[0]) for r in rows}
+
+
+def checkpoint() -> None:
+    """Write the committed batches into the DuckDB file and let go of their memory, as closing
+    the file does (for a connection held across batches); nothing on PostgreSQL."""
+    with write_connection() as con:
+        if isinstance(con, duckdb.DuckDBPyConnection):
+            con.execute("CHECKPOINT")
 
 
 def execute(sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:

@@ -6,7 +6,6 @@ app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
     path("ioc/", views.ioc_home, name="ioc-home"),
-    path("feedback/", views.feedback_home, name="feedback-home"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
 ]

@@ -98,6 +98,24 @@ def quick_links(user: Any) -> list[QuickLink]:
                 _url("dashboards:list", "/ioc/dashboards/"),
             ),
         )
+    if user.has_perm("maps.view_savedmap"):
+        links.insert(
+            1,
+            QuickLink(
+                _("Digital map"),
+                _("Boundaries, figures by commune and any dataset's points on the map."),
+                _url("maps:map", "/ioc/map/"),
+            ),
+        )
+    if user.has_perm("feedback.view_report"):
+        links.insert(
+            0 if user.has_role(Role.FEEDBACK_HANDLER) else 2,  # a handler's first stop
+            QuickLink(
+                _("Citizen reports"),
+                _("Reports routed to you, their deadlines, and the answers to give."),
+                _url("reports:inbox", "/ioc/feedback/"),
+            ),
+        )
     if user.has_role(Role.SYSTEM_ADMIN):
         links.append(
             QuickLink(
@@ -150,11 +168,6 @@ def ioc_home(request: HttpRequest) -> HttpResponse:
             "agencies_url": agencies_url(),
         },
     )
-
-
-@require_safe
-def feedback_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/feedback_home.html")
 
 
 @never_cache

@@ -43,8 +43,8 @@ def loaded_from_the_yaml_files() -> None:
     for dashboard in Dashboard.objects.all():
         exported = dashboard_data(dashboard)
         expected = written[dashboard.slug]
-        assert {c["key"]: c["question"] for c in exported["charts"]} == {
-            c["key"]: c["question"] for c in expected["charts"]
+        assert {c["key"]: c.get("question") for c in exported["charts"]} == {
+            c["key"]: c.get("question") for c in expected["charts"]
         }
 
 
@@ -53,6 +53,8 @@ def every_chart_answered_and_rollups_agree_with_raw_rows(demo: Any) -> None:
     assert Rollup.objects.filter(built=True).count() >= 1
     by_rollup = 0
     for chart in Chart.objects.select_related("dataset"):
+        if chart.is_tile:  # a map tile asks no question
+            continue
         fast = answer(chart.question, demo, now=now, use_cache=False)
         if not fast.rollup:
             continue
@@ -87,7 +89,7 @@ def test_relative_ranges_in_the_files_mean_now():
         c["key"]
         for d in demo_charts.dashboards()
         for c in d["charts"]
-        if "start" in c["question"].get("time", {})
+        if "start" in c.get("question", {}).get("time", {})
     ]
     assert fixed and all("huyen-cu" in key for key in fixed)
     assert dt.date(2025, 7, 1).isoformat() in str(demo_charts.dashboards())

@@ -429,3 +429,134 @@ def test_a_failed_create_leaves_nothing_behind_so_it_can_be_retried(
     # Commune codes written as numbers are read as the unit column, not as a measure.
     column = Dataset.objects.get(slug="moi").parsed_schema.column("ma_xa")
     assert (column.type.value, column.role.value) == ("text", "unit")
+
+
+def test_mapping_as_the_writer_inserts_stores_what_mapping_apart_stores(
+    csv_file, warehouse, agencies, sectors, monkeypatch
+):
+    """Keyless datasets on DuckDB are mapped by the write connection as rows are inserted;
+    the same file mapped apart (as keyed datasets are) gives the same rows, quarantine,
+    counts and change (time range, units), loaded and loaded again."""
+    from ioc.integrations import pipeline
+    from ioc.warehouse.models import DataChange
+
+    def load(slug: str) -> list:
+        runs = [
+            ingest_file(
+                csv_file,
+                dataset=slug,
+                create=True,
+                sector=sectors["health"],
+                owner=agencies["health"],
+            ),
+            ingest_file(csv_file, dataset=slug),
+        ]
+        held = writer.execute(
+            "SELECT row_no, reason, raw FROM meta.quarantine WHERE dataset = ? ORDER BY id", [slug]
+        )
+        changes = DataChange.objects.filter(dataset__slug=slug).order_by("pk")
+        return [
+            [(r.rows_read, r.rows_accepted, r.rows_rejected, r.error) for r in runs],
+            rows(slug),
+            writer.execute(f"SELECT _source, _row FROM data.{slug} ORDER BY _row"),
+            held,
+            [(c.time_min, c.time_max, c.units, c.rows) for c in changes],
+        ]
+
+    together = load("together")
+    monkeypatch.setattr(pipeline._Loader, "maps_as_it_writes", lambda *args: False)
+    apart = load("apart")
+    assert together == apart
+    assert together[0][0] == (5, 2, 3, "")
+
+
+def test_a_file_load_holds_the_writer_only_while_it_loads(
+    csv_file, warehouse, agencies, sectors, monkeypatch, tmp_path
+):
+    """ingest_file keeps the write connection across its batches and hands it back at the
+    end, when a batch has held it too long, and when the load fails."""
+    from ioc.integrations import pipeline
+    from ioc.warehouse import db
+
+    held: list[bool] = []
+    write = writer.write_batch
+
+    def watched(*args, **kwargs):
+        held.append(getattr(writer._local, "connection", None) is not None)
+        return write(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline.writer, "write_batch", watched)
+    ingest_file(
+        csv_file, dataset="giu", create=True, sector=sectors["health"], owner=agencies["health"]
+    )
+    assert held and all(held)  # taken before the batch's own write
+    assert getattr(writer._local, "connection", None) is None
+    db.read_connection().close()  # the file is free
+    monkeypatch.setattr(pipeline, "HOLD_SECONDS", 0.0)
+    assert ingest_file(csv_file, dataset="giu").rows_accepted == 2
+    assert getattr(writer._local, "connection", None) is None
+    bad = tmp_path / "bad.json"
+    bad.write_text('[{"a": 1}, {"a": ')
+    assert ingest_file(bad, dataset="giu").status == RunStatus.FAILED
+    assert getattr(writer._local, "connection", None) is None
+
+
+def test_rows_the_writer_maps_replace_and_keep_what_rows_mapped_apart_do(warehouse):
+    """One source written three times (its first and last rows rejected after the first time;
+    the third time in the same run, as a folder holding the same file twice): the writer
+    mapping rows as it inserts them keeps, replaces and counts the same rows as writes of
+    rows mapped apart (older rows outside the accepted range stay), with the same summary."""
+    from ioc.integrations.mapping import FieldMap, Mapper, Mapping
+    from ioc.warehouse import db
+
+    if db.engine() != "duckdb":
+        pytest.skip("the writer maps rows as it inserts them on DuckDB only")
+    sch = parse_schema(
+        {
+            "columns": [
+                {"name": "ngay", "type": "date", "role": "time"},
+                {"name": "so", "type": "integer", "role": "measure"},
+            ]
+        }
+    )
+    mapping = Mapping(
+        fields=[FieldMap(column="ngay", source="d"), FieldMap(column="so", source="n")]
+    )
+    first = pa.table({"d": ["01/11/2026", "02/11/2026", "03/11/2026"], "n": ["1", "2", "3"]})
+    again = pa.table(
+        {"d": ["x", "02/11/2026", "05/11/2026", "6/11/2026"], "n": ["9", "8", "7", "y"]}
+    )
+    outcomes = []
+    for slug, together in (("cung", True), ("rieng", False)):
+        writer.create_table(slug, sch)
+        mapper = Mapper(sch, mapping)
+        results = []
+        for run_id, data in ((1, first), (2, again), (2, again)):
+            options = {"run_id": run_id, "source": "s", "fresh_source": run_id == 1}
+            if together:
+                rows, _ = mapper.to_write(data, 1)
+                result = writer.write_batch(slug, sch, rows, **options)
+            else:
+                mapped = mapper.map(data, 1)
+                result = writer.write_batch(slug, sch, mapped.accepted, mapped.rejected, **options)
+            results.append(
+                (
+                    result.accepted,
+                    result.rejected,
+                    result.replaced,
+                    result.time_min,
+                    result.time_max,
+                )
+            )
+        table = writer.execute(
+            f"SELECT ngay, so, _run, _source, _row FROM data.{slug} ORDER BY _row"
+        )
+        held = writer.execute(
+            "SELECT row_no, reason FROM meta.quarantine WHERE dataset = ? ORDER BY id", [slug]
+        )
+        outcomes.append((results, table, held))
+    assert outcomes[0] == outcomes[1]
+    results, table, held = outcomes[0]
+    assert [r[:3] for r in results] == [(3, 0, 0), (2, 2, 2), (2, 2, 2)]
+    assert [(row[1], row[2], row[4]) for row in table] == [(1, 1, 1), (8, 2, 2), (7, 2, 3)]
+    assert [row_no for row_no, _ in held] == [1, 4, 1, 4]

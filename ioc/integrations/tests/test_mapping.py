@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
-from ioc.integrations.mapping import FieldMap, Mapper, Mapping, MappingError, RowRule
+from ioc.integrations.mapping import (
+    FieldMap,
+    Mapper,
+    Mapping,
+    MappingError,
+    RowRule,
+    _untrimmed,
+)
 from ioc.integrations.pipeline import lookup_units
 from ioc.warehouse.schema import parse_schema
 
@@ -260,3 +269,44 @@ def test_unit_names_become_official_codes(units):
         " / matches no administrative unit",
         "xa: «99999» không khớp đơn vị hành chính nào / matches no administrative unit",
     ]
+
+
+def _trim_changes(values: list[str | None]) -> bool:
+    """What the quick check must agree with: some value is empty or padded (Arrow's trim)."""
+    present = [v for v in values if v is not None]
+    trimmed = pc.utf8_trim_whitespace(pa.array(present, pa.string())).to_pylist()
+    return any(v == "" or v != t for v, t in zip(present, trimmed, strict=True))
+
+
+def test_the_padding_check_finds_every_whitespace_character_at_either_end():
+    # Every code point Arrow trims (DuckDB's trim removes fewer), before and after text that
+    # starts and ends in multi-byte letters; Vietnamese letters alone must pass.
+    chars = pa.array([chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF])
+    spaces = chars.filter(pc.equal(pc.utf8_trim_whitespace(chars), "")).to_pylist()
+    assert {" ", "\t", "\xa0", "\u3000", "\u2028"} <= set(spaces)
+    for text in ["Ấp Đông", "Khám ngoại trú", "kỳ", "à", "a", "Phường X7"]:
+        for space in spaces:
+            for value in (space + text, text + space, space):
+                column = pa.chunked_array([pa.array(["x", value, None])])
+                assert _untrimmed(pa.table({"c": column}), {"c": pa.string()}) == frozenset()
+        assert _untrimmed(pa.table({"c": [text, None, "ơ"]}), {"c": pa.string()}) == {"c"}
+
+
+def test_the_padding_check_agrees_with_trimming_on_random_text():
+    rng = random.Random(7)
+    alphabet = ["a", "Đ", "ấ", "ỳ", "à", "°", "–", "\u1680", "\u2003", "\u3000", " ", "\t", "中"]
+    for _ in range(300):
+        values = [
+            None if rng.random() < 0.2 else "".join(rng.choices(alphabet, k=rng.randint(0, 4)))
+            for _ in range(rng.randint(1, 6))
+        ]
+        expected = frozenset() if _trim_changes(values) else {"c"}  # with a "b" chunk after
+        for kind in (pa.string(), pa.large_string()):
+            array = pa.array(["pad", *values], kind).slice(1)  # an offset into the buffers
+            table = pa.table({"c": pa.chunked_array([array, pa.array(["b"], kind)])})
+            assert _untrimmed(table, {"c": kind}) == expected, values
+            alone = pa.table({"c": pa.chunked_array([array])})
+            if all(v is None for v in values):
+                assert _untrimmed(alone, {"c": kind}) == frozenset()
+            else:
+                assert _untrimmed(alone, {"c": kind}) == expected, values

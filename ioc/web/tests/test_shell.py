@@ -192,6 +192,8 @@ def test_ioc_home_greets_staff_with_roles_and_counts(
     # An operator reads the shared database and watches the connections.
     assert hrefs == [
         "/ioc/dashboards/",
+        "/ioc/map/",
+        "/ioc/feedback/",  # the hotline's reports, handled with the agencies
         "/ioc/events/",
         "/ioc/data/",
         "/ioc/data/connections/",
@@ -241,6 +243,8 @@ def test_ioc_home_links_audit_and_admin_for_admins_only(client: Client, make_use
     hrefs = [link.url for link in client.get("/ioc/").context["quick_links"]]
     assert hrefs == [
         "/ioc/dashboards/",
+        "/ioc/map/",
+        "/ioc/feedback/",  # the hotline's reports, handled with the agencies
         "/ioc/events/",
         "/ioc/data/",
         "/ioc/data/connections/",

@@ -4,7 +4,15 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ioc.demo import charts, datasets, fullscale, live, province  # noqa: F401  (the steps)
+from ioc.demo import (  # noqa: F401  (the steps)
+    charts,
+    datasets,
+    feedback,
+    fullscale,
+    geo,
+    live,
+    province,
+)
 from ioc.demo.accounts import DEMO_USERS
 from ioc.demo.models import DemoLoad
 from ioc.demo.registry import SCALES, STEPS, DemoContext

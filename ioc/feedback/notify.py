@@ -1,0 +1,158 @@
+"""Telling people: the reporter of every change of their report (e-mail and/or a text
+message, to the contact they gave), handlers of new and due-soon reports, the supervising
+agency of overdue ones.
+
+Messages are :class:`~ioc.feedback.models.Notification` rows written in the transaction of
+the change, sent after it commits (:func:`deliver`), and retried by the periodic deadlines
+job when a gateway was down (up to ``MAX_ATTEMPTS``). Reporters are written to in
+Vietnamese. Text messages go through the backend named by ``IOC_SMS_BACKEND``: ``console``
+(the log, in the demo) or the dotted path of a class with ``send(phone, text)``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Protocol
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from ioc.feedback.models import Notification, Report
+
+logger = logging.getLogger(__name__)
+MAX_ATTEMPTS = 5
+
+
+class SmsBackend(Protocol):
+    def send(self, phone: str, text: str) -> None: ...
+
+
+class ConsoleSms:
+    """Writes text messages to the log: the demo's and the tests' gateway."""
+
+    def send(self, phone: str, text: str) -> None:
+        logger.info("SMS to %s: %s", phone, text)
+
+
+def sms_backend() -> SmsBackend:
+    name = getattr(settings, "IOC_SMS_BACKEND", "console")
+    if name == "console":
+        return ConsoleSms()
+    backend: SmsBackend = import_string(name)()
+    return backend
+
+
+def tracking_link(report: Report) -> str:
+    path = reverse("feedback:tracked", kwargs={"code": report.tracking_code})
+    return f"{settings.IOC_PUBLIC_URL}{path}"
+
+
+def staff_link(report: Report) -> str:
+    return f"{settings.IOC_PUBLIC_URL}{reverse('reports:detail', args=[report.pk])}"
+
+
+def queue(
+    report: Report, audience: str, subject: str, body: str, to: Iterable[tuple[str, str]]
+) -> list[Notification]:
+    rows = [
+        Notification(
+            report=report,
+            channel=channel,
+            to=address,
+            audience=audience,
+            subject=subject[:200],
+            body=body,
+        )
+        for channel, address in to
+        if address
+    ]
+    if rows:
+        Notification.objects.bulk_create(rows)
+        # Sent by the task worker, never in the request (a slow mail server must not slow
+        # the form); the periodic job sends whatever a lost task left behind.
+        transaction.on_commit(lambda: deliver_task.enqueue([r.pk for r in rows if r.pk]))
+    return rows
+
+
+def reporter_changed(report: Report, what: str, note: str = "") -> list[Notification]:
+    """Tell the reporter that their report changed (``what``: the new state, in words)."""
+    with translation.override("vi"):
+        subject = _("Report #%(id)s: %(what)s") % {"id": report.pk, "what": what}
+        body = "\n\n".join(
+            part
+            for part in (
+                _("Your report #%(id)s (%(category)s) is now: %(what)s.")
+                % {"id": report.pk, "category": report.category.name, "what": what},
+                note,
+                _("Follow it here: %(link)s") % {"link": tracking_link(report)},
+            )
+            if part
+        )
+        text = f"{subject}. {tracking_link(report)}"
+    to = [("email", report.email)]
+    rows = queue(report, "reporter", subject, body, to)
+    rows += queue(report, "reporter", subject, text, [("sms", report.phone)])
+    return rows
+
+
+def handlers_of(report: Report) -> list[str]:
+    """E-mail addresses of the active accounts of the report's agency that may handle it."""
+    from ioc.accounts.models import User
+
+    users = (
+        User.objects.filter(
+            Q(agency=report.agency_id) | Q(scope_agencies=report.agency_id), is_active=True
+        )
+        .exclude(email="")
+        .distinct()
+    )
+    return sorted({u.email for u in users if u.has_perm("feedback.change_report")})
+
+
+def handlers(
+    report: Report, subject: str, body: str, audience: str = "handler"
+) -> list[Notification]:
+    body = f"{body}\n\n{staff_link(report)}"
+    return queue(report, audience, subject, body, [("email", e) for e in handlers_of(report)])
+
+
+@task()
+def deliver_task(ids: list[int]) -> dict[str, int]:
+    return deliver(ids)
+
+
+def deliver(ids: Iterable[int] | None = None) -> dict[str, int]:
+    """Send pending notifications (the given ones, or every pending one); a failure is
+    recorded on the row and retried later, up to MAX_ATTEMPTS."""
+    pending = Notification.objects.filter(state=Notification.State.PENDING)
+    if ids is not None:
+        pending = pending.filter(pk__in=list(ids))
+    sent = failed = 0
+    sms: SmsBackend | None = None
+    for row in pending.order_by("pk")[:500]:
+        row.attempts += 1
+        try:
+            if row.channel == Notification.Channel.EMAIL:
+                send_mail(row.subject, row.body, None, [row.to])
+            else:
+                sms = sms or sms_backend()
+                sms.send(row.to, row.body)
+        except Exception as error:  # a gateway down must not lose the message
+            row.error = f"{type(error).__name__}: {error}"[:300]
+            if row.attempts >= MAX_ATTEMPTS:
+                row.state = Notification.State.FAILED
+            failed += 1
+            logger.warning("notification %s not sent: %s", row.pk, row.error)
+        else:
+            row.state, row.sent_at, row.error = Notification.State.SENT, timezone.now(), ""
+            sent += 1
+        row.save(update_fields=["state", "attempts", "error", "sent_at"])
+    return {"sent": sent, "failed": failed}
