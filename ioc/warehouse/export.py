@@ -15,7 +15,7 @@ import pyarrow as pa
 from ioc.warehouse import pg
 from ioc.warehouse.db import read_connection
 from ioc.warehouse.models import Dataset
-from ioc.warehouse.schema import ColumnType, Role, quote
+from ioc.warehouse.schema import ARROW_TYPES, Role, quote
 
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".xlsx": "xlsx"}
 EXCEL_MAX_ROWS = 1_048_575
@@ -90,16 +90,6 @@ def _copy(
         while chunk := body.read(1 << 20):
             out.write(chunk)
     tmp.unlink()
-
-
-ARROW_TYPES = {
-    ColumnType.TEXT: pa.string(),
-    ColumnType.INTEGER: pa.int64(),
-    ColumnType.DECIMAL: pa.float64(),
-    ColumnType.BOOLEAN: pa.bool_(),
-    ColumnType.DATE: pa.date32(),
-    ColumnType.TIMESTAMP: pa.timestamp("us"),
-}
 
 
 def arrow_schema(dataset: Dataset) -> pa.Schema:

@@ -17,6 +17,7 @@ import re
 from enum import StrEnum
 from typing import Annotated, Any
 
+import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -43,6 +44,14 @@ class ColumnType(StrEnum):
     TIMESTAMP = "timestamp"
 
 
+ARROW_TYPES: dict[ColumnType, pa.DataType] = {
+    ColumnType.TEXT: pa.string(),
+    ColumnType.INTEGER: pa.int64(),
+    ColumnType.DECIMAL: pa.float64(),
+    ColumnType.BOOLEAN: pa.bool_(),
+    ColumnType.DATE: pa.date32(),
+    ColumnType.TIMESTAMP: pa.timestamp("us"),
+}
 SQL_TYPES: dict[ColumnType, str] = {
     ColumnType.TEXT: "VARCHAR",
     ColumnType.INTEGER: "BIGINT",

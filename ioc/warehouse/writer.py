@@ -36,7 +36,7 @@ import pyarrow.compute as pc
 
 from ioc.warehouse import pg
 from ioc.warehouse.db import BUSY_ERRORS, Connection, bootstrap, warehouse_path, warehouse_url
-from ioc.warehouse.schema import Change, Role, Schema, quote
+from ioc.warehouse.schema import ARROW_TYPES, Change, Role, Schema, quote
 
 
 class WarehouseBusy(RuntimeError):
@@ -258,6 +258,8 @@ def write_batch(
     ``accepted`` may also be rows to map (:class:`MappedRows`): those the mapping rejects
     join ``rejected``."""
     table = f"data.{quote(slug)}"
+    if isinstance(accepted, pa.Table):
+        accepted = _typed_nulls(accepted, schema)
     result = BatchResult(accepted=accepted.num_rows if isinstance(accepted, pa.Table) else 0)
     with write_connection() as con:
         con.begin()
@@ -298,6 +300,17 @@ def write_batch(
             con.rollback()
             raise
     return result
+
+
+def _typed_nulls(accepted: pa.Table, schema: Schema) -> pa.Table:
+    """A column with no value in the whole batch comes as Arrow's null type, which PostgreSQL
+    takes for text: it is given its column's type."""
+    types = {c.name: ARROW_TYPES[c.type] for c in schema.columns}
+    for i, f in enumerate(accepted.schema):
+        if pa.types.is_null(f.type) and f.name in types:
+            column = pa.nulls(accepted.num_rows, types[f.name])
+            accepted = accepted.set_column(i, pa.field(f.name, types[f.name]), column)
+    return accepted
 
 
 def _upsert(

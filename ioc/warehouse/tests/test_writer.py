@@ -101,6 +101,27 @@ def test_empty_text_and_missing_text_stay_apart(warehouse: Any) -> None:
     ]
 
 
+def test_a_column_empty_in_the_whole_batch_takes_its_type(warehouse: Any) -> None:
+    # pa.table() of Python lists types a column of Nones as null, which PostgreSQL read as
+    # text ("so_ca is of type bigint but expression is of type character varying").
+    for key in (["ngay", "ma_xa"], []):
+        s = schema(key)
+        slug = "trong_" + ("khoa" if key else "le")
+        writer.create_table(slug, s)
+        rows = pa.table(
+            {
+                "ngay": [D1, D2],
+                "ma_xa": ["25747", "25750"],
+                "ghi_chu": [None, None],
+                "so_ca": [None, None],
+                "_row": [1, 2],
+            }
+        )
+        assert rows.schema.field("so_ca").type == pa.null()
+        writer.write_batch(slug, s, rows, source="tep")
+        assert table(slug) == [(D1, "25747", None, None), (D2, "25750", None, None)]
+
+
 def test_rejected_rows_commit_with_the_batch_and_a_replay_removes_them(warehouse: Any) -> None:
     keyed = schema(["ngay", "ma_xa"])
     writer.create_table("cach_ly", keyed)
