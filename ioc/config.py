@@ -166,6 +166,18 @@ SETTINGS: list[Setting] = [
         "postgresql://ioc@127.0.0.1:5432/ioc",
     ),
     Setting(
+        "IOC_DATABASE_POOL",
+        "10",
+        "PostgreSQL only: connections each web or worker process keeps in its pool (psycopg's "
+        "pool). Under ASGI every request runs in a thread of its own, so without a pool each "
+        "request opens a connection. 0: no pool (a connection per request).",
+        "Chỉ với PostgreSQL: số kết nối mỗi tiến trình web hoặc worker giữ trong bể kết nối. "
+        "Với ASGI mỗi yêu cầu chạy trong một luồng riêng, không có bể thì mỗi yêu cầu mở một "
+        "kết nối. 0: không dùng bể.",
+        _int_at_least(0),
+        "20",
+    ),
+    Setting(
         "IOC_WAREHOUSE_PATH",
         "",
         "The warehouse (DuckDB file) holding integrated records. "

@@ -96,6 +96,15 @@ TEMPLATES = [
 # --- databases -------------------------------------------------------------------------------
 if CONF["IOC_DATABASE_URL"]:
     DATABASES = {"default": dj_database_url.parse(CONF["IOC_DATABASE_URL"], conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"].endswith("postgresql") and CONF["IOC_DATABASE_POOL"]:
+        # ASGI runs each request's sync code in a new thread: persistent connections (one per
+        # thread) would mean a new connection per request and "too many clients" under load.
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them instead
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": CONF["IOC_DATABASE_POOL"],
+            "timeout": 20,
+        }
 else:
     DATABASES = {
         "default": {
