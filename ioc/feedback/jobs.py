@@ -17,9 +17,23 @@ from ioc.feedback import notify
 from ioc.feedback.choices import OPEN, EntryKind
 from ioc.feedback.models import Entry, Report
 from ioc.jobs.periodic import periodic
-from ioc.operations.services import raise_event
+from ioc.operations.services import clear_events, raise_event
 
 DUE_SOON = dt.timedelta(hours=24)
+
+
+def overdue_key(report: Report) -> str:
+    return f"feedback:overdue:{report.pk}"
+
+
+def clear_overdue(report: Report) -> None:
+    """The report is answered (or rejected, or merged): its overdue event, if any, is over."""
+    with translation.override("vi"):
+        note = _("Report #%(id)s is now: %(status)s.") % {
+            "id": report.pk,
+            "status": report.get_status_display(),
+        }
+    clear_events(overdue_key(report), note)
 
 
 def remind(now: dt.datetime) -> int:
@@ -75,7 +89,7 @@ def escalate(now: dt.datetime) -> int:
                 unit=report.unit,
                 sector=report.category.sector,
                 agency=report.agency,
-                dedup_key=f"feedback:overdue:{report.pk}",
+                dedup_key=overdue_key(report),
             )
             subject = _("Overdue report #%(id)s at %(agency)s") % {
                 "id": report.pk,

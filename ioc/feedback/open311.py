@@ -49,6 +49,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
 from ioc.core.middleware import client_ip
+from ioc.core.models import Agency
 from ioc.core.selectors import area_root_names
 from ioc.feedback import services
 from ioc.feedback.choices import OPEN, OPEN311_CLOSED, Channel, MediaKind, MediaStage, Status
@@ -63,7 +64,6 @@ DISCOVERY_FORMATS = ["text/xml", "application/json"]
 MAX_RESULTS = 1000  # GET requests: at most this many, per the spec (and per page)
 MAX_DAYS = 90  # GET requests: the default window and the widest one
 MAX_IDS = 1000  # service_request_id=1,2,3...
-JURISDICTION_SETTING = "IOC_OPEN311_JURISDICTION"
 TRUE = {"true", "1", "yes", "on"}
 
 # XML: the element of each item of a list, by the list's element.
@@ -199,7 +199,7 @@ def language_for(request: HttpRequest) -> str:
 def jurisdictions(request: HttpRequest) -> set[str]:
     """The jurisdiction_id values this server answers to."""
     known = {
-        str(getattr(settings, JURISDICTION_SETTING, "") or ""),
+        settings.IOC_OPEN311_JURISDICTION,
         request.get_host().rsplit(":", 1)[0],
         ",".join(settings.IOC_AREA),
     }
@@ -587,7 +587,11 @@ def public_requests(extensions: bool = False) -> QuerySet[Report]:
 
 
 def find_requests(query: Query) -> list[Report]:
-    reports = public_requests(query.extensions)
+    return list(_filtered(public_requests(query.extensions), query))
+
+
+def _filtered(reports: QuerySet[Report], query: Query) -> QuerySet[Report]:
+    """The page of ``reports`` that ``query`` asks for, newest first."""
     if query.ids:
         reports = reports.filter(pk__in=query.ids)
     else:
@@ -607,7 +611,101 @@ def find_requests(query: Query) -> list[Report]:
             )
             reports = reports.filter(category_id__in=categories)
     offset = (query.page - 1) * query.page_size
-    return list(reports.order_by("-received_at", "-id")[offset : offset + query.page_size])
+    return reports.order_by("-received_at", "-id")[offset : offset + query.page_size]
+
+
+# What a listed request shows, read as rows: the list's answer is built from these, the
+# categories and agencies (a few hundred) and the first public photos, each read once.
+LIST_FIELDS = (
+    "pk",
+    "status",
+    "reject_reason",
+    "answer",
+    "category_id",
+    "agency_id",
+    "public_text",
+    "received_at",
+    "updated_at",
+    "due_at",
+    "address",
+    "lat",
+    "lon",
+    "photos_public",
+)
+
+
+def list_data(query: Query, request: HttpRequest) -> list[dict[str, Any]]:
+    """GET requests: the same items as :func:`request_data`, from rows rather than models.
+    A page of 1000 is about 8 ms of SQL; building 1000 reports with their category, agency
+    and photos as models cost ten times that (the extensions, with each report's history,
+    take the models' way)."""
+    if query.extensions:
+        return [request_data(r, request, True) for r in find_requests(query)]
+    rows = list(_filtered(Report.objects.public(), query).values_list(*LIST_FIELDS))
+    if not rows:
+        return []
+    categories = {
+        c.pk: (c.label, c.code) for c in Category.objects.only("pk", "code", "name", "name_en")
+    }
+    agencies = {
+        a.pk: a.label
+        for a in Agency.objects.filter(pk__in={r[5] for r in rows}).only("pk", "name", "name_en")
+    }
+    consent = {r[0]: r[13] for r in rows}
+    first_photo: dict[int, tuple[bool, int]] = {}
+    photos = Media.objects.filter(report_id__in=list(consent), hidden=False, kind=MediaKind.PHOTO)
+    for report_id, pk, stage in photos.values_list("report_id", "pk", "stage"):
+        if stage != MediaStage.AFTER and not consent[report_id]:
+            continue  # the reporter's photo, without their consent
+        rank = (stage != MediaStage.BEFORE, pk)
+        if report_id not in first_photo or rank < first_photo[report_id]:
+            first_photo[report_id] = rank
+    media = request.build_absolute_uri(reverse("feedback:media", args=[0]))
+    head, tail = media.rsplit("0", 1)
+    found = []
+    for (
+        pk,
+        status,
+        reject,
+        answer,
+        category,
+        agency,
+        text,
+        at,
+        updated,
+        due,
+        where,
+        lat,
+        lon,
+        _p,
+    ) in rows:
+        name, code = categories[category]
+        point = lat is not None and lon is not None
+        photo = first_photo.get(pk)
+        found.append(
+            {
+                "service_request_id": str(pk),
+                "status": "closed" if status in OPEN311_CLOSED else "open",
+                "status_notes": services.mask_contacts(
+                    reject if status == Status.REJECTED else answer
+                ),
+                "service_name": name,
+                "service_code": code,
+                "description": text,
+                "agency_responsible": agencies[agency],
+                "service_notice": "",
+                "requested_datetime": iso(at),
+                "updated_datetime": iso(updated),
+                "expected_datetime": iso(due),
+                "address": where,
+                "address_id": "",
+                "zipcode": "",
+                "lat": round(lat, 4) if point else None,
+                "long": round(lon, 4) if point else None,
+                "media_url": f"{head}{photo[1]}{tail}" if photo else "",
+            }
+        )
+    return found
 
 
 def find_request(request_id: str) -> Report:
@@ -750,9 +848,7 @@ def service_requests(request: HttpRequest) -> tuple[str, Any, int]:
     if request.method == "POST":
         report, notices = file_request(request)
         return "service_requests", [filed_data(report, notices)], 201
-    query = parse_query(request)
-    found = [request_data(r, request, query.extensions) for r in find_requests(query)]
-    return "service_requests", found, 200
+    return "service_requests", list_data(parse_query(request), request), 200
 
 
 @require_safe

@@ -390,3 +390,28 @@ def reopen_event(
         apply=apply,
         note=note,
     )
+
+
+def clear_events(dedup_key: str, note: str) -> int:
+    """The source says the condition is over (an overdue report answered, a camera back
+    online): its unresolved events of ``dedup_key`` are resolved by the platform, each
+    change in the audit log (with no actor: the system did it). Returns how many."""
+    cleared = 0
+    with transaction.atomic():
+        events = Event.objects.select_for_update().filter(
+            dedup_key=dedup_key, status__in=UNRESOLVED
+        )
+        for event in events:
+            before = snapshot(event, AUDITED_FIELDS)
+            event.status = EventStatus.RESOLVED
+            event.note = note[:1000]
+            event.save(update_fields=list(AUDITED_FIELDS))
+            record(
+                actor=None,
+                action=AuditAction.UPDATE,
+                obj=event,
+                changes=diff(before, snapshot(event, AUDITED_FIELDS)),
+                message="event resolved by its source",
+            )
+            cleared += 1
+    return cleared

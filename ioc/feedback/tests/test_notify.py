@@ -11,6 +11,7 @@ import pytest
 from django.utils import timezone
 
 from ioc.accounts.choices import Role
+from ioc.core.models import AuditEntry
 from ioc.feedback import jobs, notify, services
 from ioc.feedback.models import Notification, Report
 from ioc.feedback.tests.conftest import IN_TDM
@@ -113,6 +114,23 @@ def test_due_soon_reminds_and_overdue_escalates_once(area, ward_handler, mailout
     assert Notification.objects.filter(report=late, audience="supervisor", to="so@y-te.vn").exists()
     note = late.entries.get(kind="note")
     assert not note.public and "Sở Y tế" in note.note
+
+
+def test_answering_an_overdue_report_resolves_its_event(area, ward_handler):
+    now = timezone.now()
+    late, other = report(), report()
+    Report.objects.filter(pk__in=[late.pk, other.pk]).update(due_at=now - dt.timedelta(hours=1))
+    assert jobs.escalate(now) == 2
+    late.refresh_from_db()
+    services.assign(late, area["agencies"]["ward"], actor=ward_handler)
+    event = Event.objects.get(dedup_key=f"feedback:overdue:{late.pk}")
+    assert event.status == "open"  # assigned is not answered
+    services.resolve(late, actor=ward_handler, answer="Đã thu gom toàn bộ rác thải.")
+    event.refresh_from_db()
+    assert event.status == "resolved" and f"#{late.pk}" in event.note
+    assert Event.objects.get(dedup_key=f"feedback:overdue:{other.pk}").status == "open"
+    audit = AuditEntry.objects.filter(object_id=str(event.pk), action="update").get()
+    assert audit.actor is None and audit.message == "event resolved by its source"
 
 
 def test_the_scheduler_runs_the_deadlines_job_and_records_it(area):

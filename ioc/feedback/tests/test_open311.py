@@ -18,7 +18,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.utils import timezone, translation
 from PIL import Image
 
@@ -694,9 +694,36 @@ def test_the_list_takes_a_fixed_number_of_queries(area, handlers, django_assert_
         file(photos_public=True, uploads=[("a.jpg", photo())])
     with django_assert_num_queries(3):
         assert len(ids(get_requests(extensions="true"))) == 5
-    # without extensions: reports, media; + the categories of the codes
-    with django_assert_num_queries(3):
+    # without extensions, read as rows: reports, categories, agencies, media; + the
+    # categories of the codes
+    with django_assert_num_queries(5):
         assert len(ids(get_requests(service_code="rac-thai"))) == 5
+
+
+def test_the_list_read_as_rows_says_what_each_request_says(area, handlers):
+    """The list (built from rows) and the items built from models agree on every kind of
+    report: photos shown or not by consent, an answer's photo, a rejection, no pin."""
+    operator, ward = handlers["operator"], area["agencies"]["ward"]
+    file(uploads=[("a.jpg", photo())])  # the reporter's photo, not for the public
+    file(photos_public=True, uploads=[("a.jpg", photo()), ("b.jpg", photo("b.jpg"))])
+    done = file(uploads=[("a.jpg", photo())])
+    services.assign(done, ward, actor=operator)
+    services.resolve(
+        done,
+        actor=operator,
+        answer="Đã xử lý, gọi 0912345678.",
+        uploads=[("c.jpg", photo("c.jpg"))],
+    )
+    services.reject(file(), actor=operator, reason="Không thuộc thẩm quyền.")
+    file(lat=None, lon=None, address="Số 5 đường Yersinia")
+    request = RequestFactory().get(f"{API}/requests.json")
+    query = open311.parse_query(request)
+    listed = open311.list_data(query, request)
+    assert len(listed) == 5
+    assert listed == [open311.request_data(r, request) for r in open311.find_requests(query)]
+    with_photo = [i for i in listed if i["media_url"]]
+    assert len(with_photo) == 2  # the consented one, and the answer's photo
+    assert "0912345678" not in json.dumps(listed)
 
 
 # --- GET one request -------------------------------------------------------------------------
