@@ -166,14 +166,24 @@ SETTINGS: list[Setting] = [
         "postgresql://ioc@127.0.0.1:5432/ioc",
     ),
     Setting(
+        "IOC_WEB_THREADS",
+        "4",
+        "Threads each web process runs pages and API calls in, one request at a time each "
+        "(docs/adr/0010). More let requests wait less behind a slow one; fewer waste less "
+        "CPU switching between them.",
+        "Số luồng xử lý yêu cầu của mỗi tiến trình web, mỗi luồng một yêu cầu một lúc.",
+        _int_at_least(1),
+        "4",
+    ),
+    Setting(
         "IOC_DATABASE_POOL",
         "10",
         "PostgreSQL only: connections each web or worker process keeps in its pool (psycopg's "
-        "pool). Under ASGI every request runs in a thread of its own, so without a pool each "
-        "request opens a connection. 0: no pool (a connection per request).",
-        "Chỉ với PostgreSQL: số kết nối mỗi tiến trình web hoặc worker giữ trong bể kết nối. "
-        "Với ASGI mỗi yêu cầu chạy trong một luồng riêng, không có bể thì mỗi yêu cầu mở một "
-        "kết nối. 0: không dùng bể.",
+        "pool), shared by its web threads, the live streams and the background worker. "
+        "0: no pool (a connection per thread, closed after each request).",
+        "Chỉ với PostgreSQL: số kết nối mỗi tiến trình web hoặc worker giữ trong bể kết nối, "
+        "dùng chung cho các luồng web, luồng cập nhật trực tiếp và tác vụ nền. 0: không dùng "
+        "bể (mỗi luồng một kết nối, đóng sau mỗi yêu cầu).",
         _int_at_least(0),
         "20",
     ),
@@ -430,6 +440,16 @@ SETTINGS: list[Setting] = [
         "Từ số phản ánh này trong một giờ của một người gửi, biểu mẫu yêu cầu mã xác nhận.",
         _int_at_least(0),
         "3",
+    ),
+    Setting(
+        "IOC_OPEN311_JURISDICTION",
+        "",
+        "The Open311 jurisdiction_id this server answers to, besides its host name and the "
+        "area's codes (e.g. binhduong.gov.vn). Empty: those two only.",
+        "jurisdiction_id của Open311 mà máy chủ này phục vụ, ngoài tên máy và mã địa bàn "
+        "(ví dụ binhduong.gov.vn). Để trống: chỉ hai giá trị đó.",
+        lambda n, r: r.strip(),
+        "binhduong.gov.vn",
     ),
     Setting(
         "IOC_LOG_LEVEL",

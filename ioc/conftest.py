@@ -35,6 +35,17 @@ def port_open(host: str, port: int) -> bool:
         return False
 
 
+@pytest.fixture(autouse=True)
+def _forget_remembered() -> Any:
+    """Answers remembered for a few seconds (ioc.core.memo) would outlive the test whose
+    rows were rolled back: each test starts with none."""
+    from ioc.core.memo import forget_all
+
+    forget_all()
+    yield
+    forget_all()
+
+
 @pytest.fixture
 def chromium_path() -> str:
     path = shutil.which("chromium") or shutil.which("chromium-browser")

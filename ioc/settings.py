@@ -97,8 +97,8 @@ TEMPLATES = [
 if CONF["IOC_DATABASE_URL"]:
     DATABASES = {"default": dj_database_url.parse(CONF["IOC_DATABASE_URL"], conn_max_age=60)}
     if DATABASES["default"]["ENGINE"].endswith("postgresql") and CONF["IOC_DATABASE_POOL"]:
-        # ASGI runs each request's sync code in a new thread: persistent connections (one per
-        # thread) would mean a new connection per request and "too many clients" under load.
+        # Threads of the web process, live streams and the worker share a pool of connections;
+        # persistent connections per thread would not be bounded (docs/adr/0010).
         DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them instead
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": 1,
@@ -108,8 +108,10 @@ if CONF["IOC_DATABASE_URL"]:
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": "ioc.core.sqlite",  # Django's, with writers queued (see its docstring)
             "NAME": VAR_DIR / "ioc.sqlite3",
+            # The web threads live long (ioc.asgi): each keeps its connection open.
+            "CONN_MAX_AGE": 600,
             "OPTIONS": {
                 # WAL: readers never wait for the writer; IMMEDIATE: no upgrade deadlocks.
                 "init_command": (
@@ -120,7 +122,7 @@ else:
             },
         }
     }
-if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+if "sqlite" in DATABASES["default"]["ENGINE"]:
     DATABASES["default"].setdefault("TEST", {"NAME": str(VAR_DIR / "test.sqlite3")})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -200,8 +202,10 @@ IOC_EMBEDDED_WORKER = CONF["IOC_EMBEDDED_WORKER"]
 IOC_SCHEDULER_SECONDS = CONF["IOC_SCHEDULER_SECONDS"]
 IOC_PUBLIC_URL = CONF["IOC_PUBLIC_URL"].rstrip("/")
 IOC_SMS_BACKEND = CONF["IOC_SMS_BACKEND"]
+IOC_WEB_THREADS = CONF["IOC_WEB_THREADS"]
 IOC_FEEDBACK_PER_HOUR = CONF["IOC_FEEDBACK_PER_HOUR"]
 IOC_FEEDBACK_CAPTCHA_AFTER = CONF["IOC_FEEDBACK_CAPTCHA_AFTER"]
+IOC_OPEN311_JURISDICTION = CONF["IOC_OPEN311_JURISDICTION"]
 EMAIL_HOST = CONF["IOC_EMAIL_HOST"]
 EMAIL_PORT = CONF["IOC_EMAIL_PORT"]
 EMAIL_HOST_USER = CONF["IOC_EMAIL_USER"]

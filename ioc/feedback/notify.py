@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from typing import Protocol
 
 from django.conf import settings
+from django.contrib.auth.models import Group, Permission
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
@@ -25,6 +26,8 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from ioc.accounts.models import User
+from ioc.core.memo import remember
 from ioc.feedback.models import Notification, Report
 
 logger = logging.getLogger(__name__)
@@ -59,21 +62,18 @@ def staff_link(report: Report) -> str:
     return f"{settings.IOC_PUBLIC_URL}{reverse('reports:detail', args=[report.pk])}"
 
 
-def queue(
-    report: Report, audience: str, subject: str, body: str, to: Iterable[tuple[str, str]]
-) -> list[Notification]:
-    rows = [
-        Notification(
-            report=report,
-            channel=channel,
-            to=address,
-            audience=audience,
-            subject=subject[:200],
-            body=body,
-        )
-        for channel, address in to
-        if address
-    ]
+def message(
+    report: Report, audience: str, channel: str, to: str, subject: str, body: str
+) -> Notification:
+    return Notification(
+        report=report, channel=channel, to=to, audience=audience, subject=subject[:200], body=body
+    )
+
+
+def save(rows: Iterable[Notification]) -> list[Notification]:
+    """Write the messages that have an address (one insert) and have them sent after the
+    commit (one task)."""
+    rows = [r for r in rows if r.to]
     if rows:
         Notification.objects.bulk_create(rows)
         # Sent by the task worker, never in the request (a slow mail server must not slow
@@ -82,8 +82,19 @@ def queue(
     return rows
 
 
-def reporter_changed(report: Report, what: str, note: str = "") -> list[Notification]:
-    """Tell the reporter that their report changed (``what``: the new state, in words)."""
+def queue(
+    report: Report, audience: str, subject: str, body: str, to: Iterable[tuple[str, str]]
+) -> list[Notification]:
+    return save(
+        message(report, audience, channel, address, subject, body) for channel, address in to
+    )
+
+
+def reporter_changed(
+    report: Report, what: str, note: str = "", *, send: bool = True
+) -> list[Notification]:
+    """Tell the reporter that their report changed (``what``: the new state, in words).
+    ``send=False``: the messages, unsaved, for the caller to :func:`save` with others."""
     with translation.override("vi"):
         subject = _("Report #%(id)s: %(what)s") % {"id": report.pk, "what": what}
         body = "\n\n".join(
@@ -97,22 +108,26 @@ def reporter_changed(report: Report, what: str, note: str = "") -> list[Notifica
             if part
         )
         text = f"{subject}. {tracking_link(report)}"
-    to = [("email", report.email)]
-    rows = queue(report, "reporter", subject, body, to)
-    rows += queue(report, "reporter", subject, text, [("sms", report.phone)])
-    return rows
+    rows = [
+        message(report, "reporter", "email", report.email, subject, body),
+        message(report, "reporter", "sms", report.phone, subject, text),
+    ]
+    return save(rows) if send else rows
 
 
 def handlers_of(report: Report) -> list[str]:
     """E-mail addresses of the active accounts of the report's agency that may handle it."""
-    from ioc.accounts.models import User
+    return agency_handlers(report.agency_id)
 
+
+@remember(30, User, Group, Permission)
+def agency_handlers(agency_id: int) -> list[str]:
     # One query (who holds the permission, by role or directly), not two per account.
     users = User.objects.with_perm(
         "feedback.change_report", backend="django.contrib.auth.backends.ModelBackend"
     )
     emails = (
-        users.filter(Q(agency=report.agency_id) | Q(scope_agencies=report.agency_id))
+        users.filter(Q(agency=agency_id) | Q(scope_agencies=agency_id))
         .exclude(email="")
         .values_list("email", flat=True)
     )
@@ -120,10 +135,11 @@ def handlers_of(report: Report) -> list[str]:
 
 
 def handlers(
-    report: Report, subject: str, body: str, audience: str = "handler"
+    report: Report, subject: str, body: str, audience: str = "handler", *, send: bool = True
 ) -> list[Notification]:
     body = f"{body}\n\n{staff_link(report)}"
-    return queue(report, audience, subject, body, [("email", e) for e in handlers_of(report)])
+    rows = [message(report, audience, "email", e, subject, body) for e in handlers_of(report)]
+    return save(rows) if send else rows
 
 
 @task()

@@ -32,9 +32,10 @@ from ioc.accounts.access import permission_reason
 from ioc.accounts.scope import can_see
 from ioc.core.audit import record
 from ioc.core.choices import AgencyKind, AuditAction
+from ioc.core.memo import remember
 from ioc.core.models import AdministrativeUnit, Agency
 from ioc.core.units.locate import Locator
-from ioc.feedback import abuse, calendar, media, notify
+from ioc.feedback import abuse, calendar, jobs, media, notify
 from ioc.feedback.choices import (
     OPEN,
     TRANSITIONS,
@@ -135,17 +136,27 @@ def area_has_boundaries() -> bool:
     return len(Locator.for_day()) > 0
 
 
+@remember(30, Category)
+def active_category(code: str) -> Category | None:
+    return Category.objects.select_related("agency").filter(code=code, is_active=True).first()
+
+
+@remember(30, Agency)
+def commune_committee(unit_id: int) -> Agency | None:
+    return (
+        Agency.objects.active()
+        .filter(unit_id=unit_id, kind=AgencyKind.COMMUNE_COMMITTEE)
+        .order_by("pk")
+        .first()
+    )
+
+
 def route(category: Category, unit: AdministrativeUnit | None) -> Agency:
     """The agency that handles a report of ``category`` at ``unit``: the commune's people's
     committee for matters a commune handles (when the pin is known and the commune has one),
     otherwise the category's agency."""
     if category.route_to == RouteTo.COMMUNE and unit is not None:
-        commune = (
-            Agency.objects.active()
-            .filter(unit=unit, kind=AgencyKind.COMMUNE_COMMITTEE)
-            .order_by("pk")
-            .first()
-        )
+        commune = commune_committee(unit.pk)
         if commune is not None:
             return commune
     return category.agency
@@ -230,7 +241,7 @@ def check_submission(
 ) -> tuple[Category, dict[str, Any], list[media.Cleaned]]:
     """Every check of a submission; raises ReportError with all that is wrong."""
     errors: dict[str, list[Any]] = {}
-    category = Category.objects.filter(code=str(sub.category or ""), is_active=True).first()
+    category = active_category(str(sub.category or ""))
     if category is None:
         errors["category"] = [_("Choose a category from the list.")]
     values: dict[str, Any] = {
@@ -325,15 +336,18 @@ def as_user(actor: Actor) -> User | None:
     return actor if actor is not None and actor.is_authenticated else None
 
 
-def _entry(report: Report, kind: str, actor: Actor, **fields: Any) -> Entry:
+def _entry(report: Report, kind: str, actor: Actor, *, save: bool = True, **fields: Any) -> Entry:
     user = as_user(actor)
-    return Entry.objects.create(
+    entry = Entry(
         report=report,
         kind=kind,
         actor=user,
         actor_name=user.get_username() if user else "",
         **fields,
     )
+    if save:
+        entry.save()
+    return entry
 
 
 def check_abuse(sub: Submission, reporter: Actor = None) -> dict[str, list[Any]]:
@@ -393,28 +407,36 @@ def submit_report(sub: Submission, *, reporter: Actor = None, actor: Actor = Non
                 is_public=not flagged,  # until a moderator has looked
                 **values,
             )
-            _entry(report, EntryKind.STATUS, actor, to_status=Status.RECEIVED)
-            _entry(
-                report,
-                EntryKind.ROUTED,
-                None,
-                agency=agency,
-                note=str(_("By category and place.")),
+            Entry.objects.bulk_create(
+                [
+                    _entry(report, EntryKind.STATUS, actor, save=False, to_status=Status.RECEIVED),
+                    _entry(
+                        report,
+                        EntryKind.ROUTED,
+                        None,
+                        save=False,
+                        agency=agency,
+                        note=str(_("By category and place.")),
+                    ),
+                ]
             )
             written = _store_media(report, cleaned, MediaStage.BEFORE)
-            notify.reporter_changed(
+            told = notify.reporter_changed(
                 report,
                 str(Status.RECEIVED.label),
                 str(_("Your tracking code: %(code)s") % {"code": report.tracking_code}),
+                send=False,
             )
-            notify.handlers(
+            told += notify.handlers(
                 report,
                 str(
                     _("New report #%(id)s: %(category)s") % {"id": report.pk, "category": category}
                 ),
                 f"{report.public_text}\n\n{_('Due')}: "
                 f"{timezone.localtime(report.due_at):%d/%m/%Y %H:%M}",
+                send=False,
             )
+            notify.save(told)  # one insert, one task
             if actor is not None:
                 record(
                     actor=as_user(actor), action=AuditAction.CREATE, obj=report, message="hotline"
@@ -458,6 +480,8 @@ def _move(report: Report, to: str, actor: Actor, note: str = "", **changes: Any)
         report.closed_at = timezone.now()
     report.save()
     _entry(report, EntryKind.STATUS, actor, from_status=before, to_status=to, note=note)
+    if before in OPEN and to not in OPEN:
+        jobs.clear_overdue(report)
     # The answer and the reason for a rejection are public; a handler's other notes are not.
     notify.reporter_changed(
         report, str(Status(to).label), note if to in (Status.RESOLVED, Status.REJECTED) else ""
@@ -594,6 +618,7 @@ def resolve(
                 note=answer,
             )
             notify.reporter_changed(duplicate, str(Status.RESOLVED.label), answer)
+            jobs.clear_overdue(duplicate)
     return report
 
 
@@ -811,6 +836,7 @@ def merge(duplicate: Report, into: Report, *, actor: Actor) -> Report:
             duplicate.status, duplicate.answer = Status.RESOLVED, into.answer
             duplicate.closed_at = duplicate.closed_at or timezone.now()
         duplicate.save()
+        jobs.clear_overdue(duplicate)  # it is followed as part of ``into`` from now on
         # Reports merged into the duplicate follow it.
         duplicate.duplicates.update(duplicate_of=into)
         _entry(duplicate, EntryKind.MERGED, actor, note=f"#{into.pk}")

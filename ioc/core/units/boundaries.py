@@ -32,6 +32,7 @@ from shapely.geometry.base import BaseGeometry
 
 from ioc.core import audit
 from ioc.core.choices import AuditAction, BoundaryOrigin, TransitionKind
+from ioc.core.memo import remember
 from ioc.core.models import AdministrativeUnit, Boundary, UnitTransition
 from ioc.core.text import fold
 from ioc.core.units.errors import bilingual
@@ -354,6 +355,7 @@ def derive_missing() -> int:
 _cache: dict[str, Any] = {"version": None, "geoms": {}}
 
 
+@remember(5, Boundary)
 def version() -> tuple[int, str]:
     """Changes whenever any boundary does (a count and the latest update)."""
     row = Boundary.objects.aggregate(n=Count("id"), at=Max("updated_at"))
