@@ -1,9 +1,9 @@
 """Django's SQLite backend, with writers queued instead of polling.
 
-SQLite lets one transaction write at a time. Under ASGI every request runs in a thread of its
-own, so sixteen citizens sending the form at once are sixteen threads asking for the write
-lock; SQLite's busy handler makes each loser sleep and try again (1, 2, 5 ... 100 ms), so a
-busy minute turned into multi-second waits although each write takes a millisecond or two.
+SQLite lets one transaction write at a time. The web processes' threads (docs/adr/0010),
+the task worker and the scheduler all write; when several ask for the write lock at once,
+SQLite's busy handler makes each loser sleep and try again (1, 2, 5 ... 100 ms), so a busy
+minute turned into multi-second waits although each write takes a millisecond or two.
 
 Here a transaction first takes a lock of this process (a thread queue) and a lock of the
 database file for all processes (``flock`` on ``<database>-writer``: the kernel wakes the
