@@ -62,7 +62,7 @@ lint: $(VENV)/.synced
 	$(BIN)/ioc makemigrations --check --dry-run -v 0
 
 typecheck: $(VENV)/.synced
-	$(BIN)/mypy ioc/core ioc/accounts ioc/jobs ioc/operations ioc/warehouse ioc/integrations ioc/dashboards ioc/feedback ioc/maps ioc/web ioc/demo ioc/config.py
+	$(BIN)/mypy ioc/core ioc/accounts ioc/jobs ioc/operations ioc/warehouse ioc/integrations ioc/dashboards ioc/feedback ioc/maps ioc/cameras ioc/web ioc/demo ioc/config.py
 
 pytest-sqlite: setup
 	$(BIN)/pytest -n 2 -p no:cacheprovider
@@ -90,7 +90,8 @@ messages: $(VENV)/.synced
 		--ignore='tests/*' --ignore='*/tests/*' --no-obsolete
 
 # Debian packages the set-up needs: gettext (msgfmt, to compile the translations) always,
-# chromium for the browser tests, gdal-bin (ogrinfo) for the OGC API tests. Installed only when missing.
+# chromium for the browser tests, gdal-bin (ogrinfo) for the OGC API tests, ffmpeg and the GStreamer
+# RTSP server (the synthetic cameras of the demo and the camera tests). Installed only when missing.
 gettext:
 	@command -v msgfmt >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
 		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext; } \
@@ -100,6 +101,11 @@ browser: gettext
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 	@command -v ogrinfo >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gdal-bin)
 	@command -v ffmpeg >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg)
+	@{ /usr/bin/python3 -c "import gi; gi.require_version('GstRtspServer', '1.0')" 2>/dev/null \
+		&& gst-inspect-1.0 x264enc >/dev/null 2>&1; } || (apt-get update -qq \
+		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-gi gir1.2-gst-rtsp-server-1.0 \
+		gstreamer1.0-rtsp gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly \
+		gstreamer1.0-tools)
 
 # wrk, the load tool of benchmarks/feedback.py (not needed by the tests).
 bench-tools:

@@ -3,6 +3,7 @@
 from ninja import NinjaAPI
 from ninja.security import django_auth
 
+from ioc.cameras.api import router as cameras_router
 from ioc.core.api import router as core_router
 from ioc.core.units.api import router as units_router
 from ioc.dashboards.api import router as dashboards_router
@@ -26,3 +27,4 @@ api.add_router("/events/", operations_router)
 api.add_router("/datasets/", datasets_router)
 api.add_router("/dashboards/", dashboards_router)
 api.add_router("/maps/", maps_router)
+api.add_router("/cameras/", cameras_router)

@@ -16,6 +16,7 @@ urlpatterns = [
     path("ioc/events/", include("ioc.operations.urls")),
     path("ioc/data/", include("ioc.integrations.urls")),
     path("ioc/feedback/", include("ioc.feedback.staff_urls")),
+    path("ioc/cameras/", include("ioc.cameras.urls")),
     path("feedback/", include("ioc.feedback.urls")),
     path("ioc/", include("ioc.dashboards.urls")),
     path("", include("ioc.maps.urls")),

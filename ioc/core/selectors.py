@@ -41,3 +41,14 @@ def search_agencies(queryset: models.QuerySet[Agency], query: str) -> models.Que
         if matches(query, " ".join(t or "" for t in texts))
     ]
     return queryset.filter(pk__in=ids)
+
+
+def platform_owner() -> Agency | None:
+    """The agency that owns what the platform itself records (its own datasets): the
+    province's People's Committee, else the first committee, else the first agency."""
+    return (
+        Agency.objects.filter(models.Q(code="ubnd-tinh") | models.Q(kind="committee"))
+        .order_by("pk")
+        .first()
+        or Agency.objects.order_by("pk").first()
+    )

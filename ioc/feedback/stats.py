@@ -15,39 +15,33 @@ import datetime as dt
 from typing import Any
 
 import pyarrow as pa
-from django.db.models import Q
 from django.utils import timezone
 
-from ioc.core.models import Agency, Sector
+from ioc.core.models import Sector
+from ioc.core.selectors import platform_owner
 from ioc.feedback.choices import OPEN, Status
 from ioc.feedback.models import Report
 from ioc.jobs.periodic import periodic
 from ioc.warehouse import writer
 from ioc.warehouse.models import Dataset
-from ioc.warehouse.schema import parse_schema
+from ioc.warehouse.schema import column, parse_schema
 from ioc.warehouse.services import announce_change, create_dataset
 
 SLUG = "phan_anh_kien_nghi"
 ANSWERED = (Status.RESOLVED, Status.CLOSED)
 
 
-def _column(
-    name: str, type_: str, role: str, label: str, label_en: str, **more: Any
-) -> dict[str, Any]:
-    return {"name": name, "type": type_, "role": role, "label": label, "label_en": label_en, **more}
-
-
 COLUMNS = [
-    _column("ma", "text", "attribute", "Số phản ánh", "Report number", required=True),
-    _column("ngay", "timestamp", "time", "Thời điểm tiếp nhận", "Received", required=True),
-    _column("ma_xa", "text", "unit", "Phường/xã", "Commune"),
-    _column("linh_vuc", "text", "dimension", "Lĩnh vực", "Category"),
-    _column("co_quan", "text", "dimension", "Cơ quan xử lý", "Handling agency"),
-    _column("trang_thai", "text", "dimension", "Trạng thái", "Status"),
-    _column("kenh", "text", "dimension", "Kênh tiếp nhận", "Channel"),
-    _column("so_phan_anh", "integer", "measure", "Số phản ánh", "Reports", unit="phản ánh"),
-    _column("da_tra_loi", "integer", "measure", "Đã trả lời", "Answered", unit="phản ánh"),
-    _column(
+    column("ma", "text", "attribute", "Số phản ánh", "Report number", required=True),
+    column("ngay", "timestamp", "time", "Thời điểm tiếp nhận", "Received", required=True),
+    column("ma_xa", "text", "unit", "Phường/xã", "Commune"),
+    column("linh_vuc", "text", "dimension", "Lĩnh vực", "Category"),
+    column("co_quan", "text", "dimension", "Cơ quan xử lý", "Handling agency"),
+    column("trang_thai", "text", "dimension", "Trạng thái", "Status"),
+    column("kenh", "text", "dimension", "Kênh tiếp nhận", "Channel"),
+    column("so_phan_anh", "integer", "measure", "Số phản ánh", "Reports", unit="phản ánh"),
+    column("da_tra_loi", "integer", "measure", "Đã trả lời", "Answered", unit="phản ánh"),
+    column(
         "dung_han",
         "integer",
         "measure",
@@ -55,9 +49,9 @@ COLUMNS = [
         "Answered on time",
         unit="phản ánh",
     ),
-    _column("qua_han", "integer", "measure", "Quá hạn", "Overdue", unit="phản ánh"),
-    _column("hai_long", "integer", "measure", "Hài lòng", "Satisfied", unit="phản ánh"),
-    _column(
+    column("qua_han", "integer", "measure", "Quá hạn", "Overdue", unit="phản ánh"),
+    column("hai_long", "integer", "measure", "Hài lòng", "Satisfied", unit="phản ánh"),
+    column(
         "khong_hai_long",
         "integer",
         "measure",
@@ -65,9 +59,9 @@ COLUMNS = [
         "Not satisfied",
         unit="phản ánh",
     ),
-    _column("gio_xu_ly", "decimal", "measure", "Số giờ xử lý", "Hours to answer", unit="giờ"),
+    column("gio_xu_ly", "decimal", "measure", "Số giờ xử lý", "Hours to answer", unit="giờ"),
     # 100 or 0 on the rows concerned, empty on the others: their average is the percentage.
-    _column(
+    column(
         "ty_le_dung_han",
         "decimal",
         "measure",
@@ -75,7 +69,7 @@ COLUMNS = [
         "Answered on time",
         unit="%",
     ),
-    _column("ty_le_hai_long", "decimal", "measure", "Tỷ lệ hài lòng", "Satisfied", unit="%"),
+    column("ty_le_hai_long", "decimal", "measure", "Tỷ lệ hài lòng", "Satisfied", unit="%"),
 ]
 SCHEMA: dict[str, Any] = {"columns": COLUMNS, "key": ["ma"]}
 
@@ -85,10 +79,7 @@ def ensure_dataset() -> Dataset | None:
     if dataset is not None:
         return dataset
     sector = Sector.objects.filter(code="dich-vu-cong").first() or Sector.objects.first()
-    owner = (
-        Agency.objects.filter(Q(code="ubnd-tinh") | Q(kind="committee")).order_by("pk").first()
-        or Agency.objects.order_by("pk").first()
-    )
+    owner = platform_owner()
     if sector is None or owner is None:
         return None  # a platform with no sectors or agencies yet: nothing to file under
     return create_dataset(

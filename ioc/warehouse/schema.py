@@ -249,3 +249,10 @@ def plan_changes(old: Schema, new: Schema) -> list[Change]:
     if problems:
         raise SchemaError("; ".join(problems))
     return changes
+
+
+def column(
+    name: str, type_: str, role: str, label: str, label_en: str, **more: Any
+) -> dict[str, Any]:
+    """One column of a schema written in code (the platform's own datasets)."""
+    return {"name": name, "type": type_, "role": role, "label": label, "label_en": label_en, **more}

@@ -1,0 +1,118 @@
+// Cameras: the snapshot grid, one camera's live video (hls.js) and the camera wall.
+// Frames come from signed addresses that expire (IOC_CAMERA_URL_SECONDS): the page asks for
+// fresh ones every half lifetime, and hls.js's requests are rewritten to the newest token.
+import Hls from "hls.js";
+
+const config = () => JSON.parse(document.getElementById("camera-config")?.textContent || "{}");
+const tokens = new Map(); // camera id -> {frame}
+
+async function renew(ids) {
+  if (!ids.length) return;
+  const response = await fetch(`${config().grants}?ids=${ids.join(",")}`, { credentials: "same-origin" });
+  if (!response.ok) return;
+  const data = await response.json();
+  for (const [id, info] of Object.entries(data.cameras)) tokens.set(id, info);
+  for (const tile of document.querySelectorAll("[data-camera]")) {
+    const info = tokens.get(tile.dataset.camera);
+    if (!info) continue;
+    tile.dataset.status = info.status;
+    const label = tile.querySelector("[data-status-label]");
+    if (label) label.textContent = info.status_label;
+  }
+}
+
+function refreshFrame(tile) {
+  const info = tokens.get(tile.dataset.camera);
+  const img = tile.querySelector("img[data-frame]");
+  if (!info || !img) return;
+  const next = new Image();
+  next.onload = () => {
+    img.src = next.src;
+    img.hidden = false;
+    tile.dataset.frameState = "ok";
+    tile.querySelector("[data-frame-time]")?.replaceChildren(new Date().toLocaleTimeString("vi-VN"));
+  };
+  next.onerror = () => { tile.dataset.frameState = "error"; };
+  next.src = `${info.frame}?t=${Date.now()}`;
+}
+
+function visibleTiles() {
+  return [...document.querySelectorAll("[data-camera]")].filter((t) => !t.hidden);
+}
+
+function keepFresh() {
+  const ids = () => visibleTiles().map((t) => t.dataset.camera);
+  setInterval(() => visibleTiles().forEach(refreshFrame), config().refresh * 1000);
+  setInterval(() => renew(ids()), config().renew * 1000);
+}
+
+async function startGrid() {
+  await renew(visibleTiles().map((t) => t.dataset.camera));
+  visibleTiles().forEach(refreshFrame);
+  keepFresh();
+  document.body.dataset.camerasReady = "1";
+}
+
+// The wall: `layout` tiles at a time; with more cameras, a tour turns the page of tiles.
+async function startTour() {
+  const wall = document.querySelector("[data-camera-wall]");
+  const per = Number(wall.dataset.layout);
+  const tiles = [...wall.querySelectorAll("[data-camera]")];
+  const pages = Math.max(1, Math.ceil(tiles.length / per));
+  let page = 0;
+  const show = async () => {
+    tiles.forEach((t, i) => { t.hidden = Math.floor(i / per) !== page; });
+    wall.dataset.page = String(page);
+    await renew(visibleTiles().map((t) => t.dataset.camera));
+    visibleTiles().forEach(refreshFrame);
+  };
+  await show();
+  keepFresh();
+  if (pages > 1) setInterval(() => { page = (page + 1) % pages; show(); }, Number(wall.dataset.tour) * 1000);
+  document.body.dataset.camerasReady = "1";
+}
+
+async function startLive(player) {
+  const video = player.querySelector("video");
+  const status = player.querySelector("[data-live-status]");
+  const say = (text) => { if (status) status.textContent = text; };
+  const csrf = document.querySelector("[name=csrfmiddlewaretoken]")?.value || "";
+  let current = null;
+  const ask = async () => {
+    const response = await fetch(player.dataset.live, {
+      method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrf },
+    });
+    const data = await response.json();
+    if (!response.ok) throw new Error(data.error || response.statusText);
+    current = data;
+    return data;
+  };
+  try {
+    say(player.dataset.starting);
+    const first = await ask();
+    // Every request hls.js makes goes to the newest token's address.
+    const rewrite = (url) => url.replace(/\/v\/[^/]+\//, `/v/${current.token}/`);
+    const hls = new Hls({
+      liveSyncDurationCount: 2,
+      manifestLoadingMaxRetry: 6,
+      manifestLoadingRetryDelay: 1000,
+      xhrSetup: (xhr, url) => { xhr.open("GET", rewrite(url), true); },
+    });
+    hls.on(Hls.Events.MANIFEST_PARSED, () => { video.play().catch(() => {}); });
+    hls.on(Hls.Events.FRAG_BUFFERED, () => { say(""); player.dataset.playing = "1"; });
+    hls.on(Hls.Events.ERROR, (_event, data) => { if (data.fatal) say(player.dataset.failed); });
+    hls.loadSource(first.playlist);
+    hls.attachMedia(video);
+    setInterval(() => ask().catch((e) => say(e.message)), Math.max(5, first.seconds / 2) * 1000);
+  } catch (error) {
+    say(error.message);
+    player.dataset.error = error.message;
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  if (!document.getElementById("camera-config")) return;
+  if (document.querySelector("[data-camera-wall]")) startTour();
+  else startGrid();
+  for (const player of document.querySelectorAll("[data-live]")) startLive(player);
+});

@@ -1,0 +1,256 @@
+"""Reaching a camera: its addresses with their credentials, and one frame grabbed from it.
+
+``grab(camera)`` fetches one JPEG: from the snapshot URL when the camera has one (HTTP, basic
+or digest authentication, no redirects, at most ``MAX_SNAPSHOT_BYTES``), otherwise with
+ffmpeg from its RTSP, HLS or MJPEG stream. It is a coroutine, so the health probe runs many
+at once with bounded concurrency; the ffmpeg process is killed (its whole process group)
+when the time is up, and always waited for, so none is left behind.
+
+Every failure is a :class:`GrabError` with a reason (``unreachable``, ``auth``,
+``not_video``, ``timeout``, ``http``) and a "Vietnamese / English" message that never holds
+a password: addresses in it are shown without their credentials (:func:`redact`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import os
+import re
+import signal
+import time
+from dataclasses import dataclass
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
+
+import httpx
+from django.conf import settings
+
+from ioc.cameras.models import Camera
+
+MAX_SNAPSHOT_BYTES = 10 * 1024 * 1024
+JPEG = b"\xff\xd8"
+USERINFO = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/@\s]+@", re.I)
+
+MESSAGES = {
+    "unreachable": ("không kết nối được tới camera", "the camera cannot be reached"),
+    "auth": ("sai tên đăng nhập hoặc mật khẩu camera", "wrong camera user name or password"),
+    "not_video": (
+        "địa chỉ không trả về hình ảnh hay video",
+        "the address gives no picture or video",
+    ),
+    "timeout": (
+        "camera không trả hình trong thời gian cho phép",
+        "the camera sent no frame in time",
+    ),
+    "http": ("camera trả lỗi", "the camera answered with an error"),
+}
+
+
+class GrabError(Exception):
+    def __init__(self, reason: str, detail: str = "") -> None:
+        self.reason = reason
+        vi, en = MESSAGES[reason]
+        detail = redact(detail)[:150]
+        suffix = f" ({detail})" if detail else ""
+        super().__init__(f"{vi} / {en}{suffix}")
+
+
+def redact(text: str) -> str:
+    """Text with the user name and password of every address in it removed."""
+    return USERINFO.sub(r"\g<scheme>", text)
+
+
+def split_credentials(url: str) -> tuple[str, str, str]:
+    """(the address without user info, user name, password)."""
+    parts = urlsplit(url.strip())
+    if not parts.username and not parts.password:
+        return url.strip(), "", ""
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = host + (f":{parts.port}" if parts.port else "")
+    clean = urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    return clean, unquote(parts.username or ""), unquote(parts.password or "")
+
+
+def password(camera: Camera) -> str:
+    from ioc.integrations import vault
+
+    return vault.decrypt(camera.secret).get("password", "") if camera.secret else ""
+
+
+def set_password(camera: Camera, value: str) -> None:
+    from ioc.integrations import vault
+
+    camera.secret = vault.encrypt({"password": value}) if value else ""
+
+
+def with_credentials(camera: Camera, url: str) -> str:
+    """The address with the camera's user name and password in it (for ffmpeg only)."""
+    if not camera.username:
+        return url
+    parts = urlsplit(url)
+    userinfo = quote(camera.username, safe="")
+    secret = password(camera)
+    if secret:
+        userinfo += ":" + quote(secret, safe="")
+    return urlunsplit(
+        (parts.scheme, f"{userinfo}@{parts.netloc}", parts.path, parts.query, parts.fragment)
+    )
+
+
+def stream_url(camera: Camera) -> tuple[str, str]:
+    """(kind, address with credentials) of the stream ffmpeg reads: RTSP, HLS, then MJPEG."""
+    for kind, url in (
+        ("rtsp", camera.rtsp_url),
+        ("hls", camera.hls_url),
+        ("mjpeg", camera.mjpeg_url),
+    ):
+        if url:
+            return kind, with_credentials(camera, url)
+    raise GrabError("not_video", "no stream address")
+
+
+def input_options(kind: str, timeout: float) -> list[str]:
+    """ffmpeg's options before ``-i``: give up on a silent source instead of hanging."""
+    micros = str(int(timeout * 1_000_000))
+    if kind == "rtsp":
+        return ["-rtsp_transport", "tcp", "-timeout", micros]
+    return ["-rw_timeout", micros]
+
+
+@dataclass(frozen=True)
+class Frame:
+    jpeg: bytes
+    latency_ms: int
+    source: str
+
+
+async def grab(camera: Camera, timeout: float | None = None) -> Frame:
+    timeout = timeout or settings.IOC_CAMERA_PROBE_TIMEOUT
+    started = time.monotonic()
+    if camera.snapshot_url:
+        jpeg = await _snapshot(camera, timeout)
+        source = "snapshot"
+    else:
+        source, url = stream_url(camera)
+        jpeg = await _ffmpeg_frame(source, url, timeout)
+    return Frame(jpeg, int((time.monotonic() - started) * 1000), source)
+
+
+async def _snapshot(camera: Camera, timeout: float) -> bytes:
+    auth: httpx.Auth | None = None
+    if camera.username:
+        auth = httpx.BasicAuth(camera.username, password(camera))
+    limits = httpx.Timeout(timeout, connect=min(timeout, 5.0))
+    try:
+        async with (
+            httpx.AsyncClient(timeout=limits, follow_redirects=False, trust_env=False) as client,
+            asyncio.timeout(timeout),
+        ):
+            response = await _get(client, camera.snapshot_url, auth)
+            if response.status_code == 401 and camera.username:
+                challenge = response.headers.get("www-authenticate", "").lower()
+                if challenge.startswith("digest"):
+                    response = await _get(
+                        client,
+                        camera.snapshot_url,
+                        httpx.DigestAuth(camera.username, password(camera)),
+                    )
+            body = response.content
+    except (TimeoutError, httpx.TimeoutException):
+        raise GrabError("timeout") from None
+    except httpx.HTTPError as exc:
+        raise GrabError("unreachable", type(exc).__name__) from None
+    if response.status_code in (401, 403):
+        raise GrabError("auth", f"HTTP {response.status_code}")
+    if response.status_code != 200:
+        raise GrabError("http", f"HTTP {response.status_code}")
+    return _as_jpeg(body)
+
+
+async def _get(client: httpx.AsyncClient, url: str, auth: httpx.Auth | None) -> httpx.Response:
+    async with client.stream("GET", url, auth=auth) as response:
+        size = int(response.headers.get("content-length") or 0)
+        if size > MAX_SNAPSHOT_BYTES:
+            raise GrabError("not_video", f"{size} bytes")
+        chunks, total = [], 0
+        async for chunk in response.aiter_bytes():
+            total += len(chunk)
+            if total > MAX_SNAPSHOT_BYTES:
+                raise GrabError("not_video", "too large")
+            chunks.append(chunk)
+        response._content = b"".join(chunks)
+        return response
+
+
+def _as_jpeg(body: bytes) -> bytes:
+    if body.startswith(JPEG):
+        return body
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(body)) as image:
+            out = io.BytesIO()
+            image.convert("RGB").save(out, "JPEG", quality=80)
+            return out.getvalue()
+    except (UnidentifiedImageError, OSError, ValueError):
+        raise GrabError("not_video", "not an image") from None
+
+
+def _ffmpeg_error(stderr: str) -> GrabError:
+    low = stderr.lower()
+    if "401" in low or "unauthorized" in low or "403" in low:
+        return GrabError("auth")
+    if "invalid data" in low or "no such file" in low or "404" in low or "not found" in low:
+        return GrabError("not_video", stderr.strip().splitlines()[-1] if stderr.strip() else "")
+    if "timed out" in low or "timeout" in low:
+        return GrabError("timeout")
+    last = stderr.strip().splitlines()[-1] if stderr.strip() else ""
+    return GrabError("unreachable", last)
+
+
+async def _ffmpeg_frame(kind: str, url: str, timeout: float) -> bytes:
+    command = [
+        settings.IOC_FFMPEG,
+        "-nostdin",
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        *input_options(kind, timeout),
+        "-i",
+        url,
+        "-frames:v",
+        "1",
+        "-an",
+        "-vf",
+        "scale='min(1280,iw)':-2",
+        "-q:v",
+        "5",
+        "-f",
+        "image2pipe",
+        "-vcodec",
+        "mjpeg",
+        "pipe:1",
+    ]
+    process = await asyncio.create_subprocess_exec(
+        *command,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        start_new_session=True,  # its own process group: killed whole on time-out
+    )
+    try:
+        async with asyncio.timeout(timeout):
+            out, err = await process.communicate()
+    except TimeoutError:
+        raise GrabError("timeout") from None
+    finally:
+        if process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            await process.wait()
+    if process.returncode != 0 or not out.startswith(JPEG):
+        raise _ffmpeg_error(err.decode("utf-8", "replace"))
+    return out
