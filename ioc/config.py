@@ -491,7 +491,8 @@ SETTINGS: list[Setting] = [
         "5",
         "A camera's snapshot is fetched again when the kept one is older than this; all "
         "viewers share it.",
-        "Ảnh chụp camera được lấy lại khi ảnh đang giữ cũ hơn số giây này; mọi người xem dùng chung.",
+        "Ảnh chụp camera được lấy lại khi ảnh đang giữ cũ hơn số giây này; mọi người xem "
+        "dùng chung.",
         _int_at_least(1),
         "5",
     ),

@@ -32,8 +32,20 @@ function refreshFrame(tile) {
     tile.dataset.frameState = "ok";
     tile.querySelector("[data-frame-time]")?.replaceChildren(new Date().toLocaleTimeString("vi-VN"));
   };
-  next.onerror = () => { tile.dataset.frameState = "error"; };
+  next.onerror = () => {
+    tile.dataset.frameState = "error";
+    renewSoon(); // the status (offline, and why) comes with the addresses
+  };
   next.src = `${info.frame}?t=${Date.now()}`;
+}
+
+let renewTimer = null;
+function renewSoon() {
+  if (renewTimer) return;
+  renewTimer = setTimeout(() => {
+    renewTimer = null;
+    renew(visibleTiles().map((t) => t.dataset.camera));
+  }, 1000);
 }
 
 function visibleTiles() {
@@ -63,11 +75,17 @@ async function startTour() {
   const show = async () => {
     tiles.forEach((t, i) => { t.hidden = Math.floor(i / per) !== page; });
     wall.dataset.page = String(page);
+    const counter = document.querySelector("[data-tour-page]");
+    if (counter) counter.textContent = pages > 1 ? `${page + 1} / ${pages}` : "";
     await renew(visibleTiles().map((t) => t.dataset.camera));
     visibleTiles().forEach(refreshFrame);
   };
   await show();
   keepFresh();
+  const clock = document.querySelector("[data-wall-clock]");
+  const tick = () => { if (clock) clock.textContent = new Date().toLocaleTimeString("vi-VN"); };
+  tick();
+  setInterval(tick, 1000);
   if (pages > 1) setInterval(() => { page = (page + 1) % pages; show(); }, Number(wall.dataset.tour) * 1000);
   document.body.dataset.camerasReady = "1";
 }

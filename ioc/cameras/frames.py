@@ -11,7 +11,6 @@ The health probe stores the frames it grabs here as well.
 
 from __future__ import annotations
 
-import asyncio
 import fcntl
 import os
 import threading
@@ -22,7 +21,7 @@ from pathlib import Path
 from django.conf import settings
 
 from ioc.cameras.models import Camera
-from ioc.cameras.sources import GrabError, grab
+from ioc.cameras.sources import GrabError, grab, run
 
 _locks: dict[int, threading.Lock] = {}
 _locks_guard = threading.Lock()
@@ -102,7 +101,7 @@ def latest(camera: Camera, max_age: float | None = None) -> Cached:
             try:
                 if not _fresh(camera.pk, max_age):  # another one fetched while we waited
                     try:
-                        store(camera.pk, asyncio.run(grab(camera)).jpeg)
+                        store(camera.pk, run(grab(camera)).jpeg)
                     except GrabError as exc:
                         store_error(camera.pk, str(exc))
             finally:

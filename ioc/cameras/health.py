@@ -31,7 +31,7 @@ from django.utils import timezone
 from ioc.cameras import frames
 from ioc.cameras.choices import Status
 from ioc.cameras.models import Camera, CameraUptime
-from ioc.cameras.sources import GrabError, grab
+from ioc.cameras.sources import GrabError, grab, run
 from ioc.jobs.periodic import periodic
 
 
@@ -78,7 +78,7 @@ def probe(
         else Camera.objects.filter(enabled=True).select_related("unit", "agency")
     )
     started = time.monotonic()
-    results = asyncio.run(probe_many(chosen))
+    results = run(probe_many(chosen))
     record(chosen, results, now)
     counts = {str(s): 0 for s in (Status.ONLINE, Status.DEGRADED, Status.OFFLINE)}
     for result in results:

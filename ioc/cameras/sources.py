@@ -20,7 +20,10 @@ import os
 import re
 import signal
 import time
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any, TypeVar
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import httpx
@@ -28,6 +31,7 @@ from django.conf import settings
 
 from ioc.cameras.models import Camera
 
+T = TypeVar("T")
 MAX_SNAPSHOT_BYTES = 10 * 1024 * 1024
 JPEG = b"\xff\xd8"
 USERINFO = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/@\s]+@", re.I)
@@ -118,6 +122,17 @@ def input_options(kind: str, timeout: float) -> list[str]:
     if kind == "rtsp":
         return ["-rtsp_transport", "tcp", "-timeout", micros]
     return ["-rw_timeout", micros]
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to its end from sync code, also from a thread whose event loop is
+    already running (then in a thread of its own)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 @dataclass(frozen=True)

@@ -150,6 +150,8 @@ def wall(request: HttpRequest) -> HttpResponse:
             "side": int(layout**0.5),
             "tour": tour,
             "groups": _groups(visible),
+            "group": CameraGroup.objects.filter(code=request.GET.get("group", "")).first(),
+            "embed": request.GET.get("embed") == "1",
             "layouts": LAYOUTS,
             "chosen": request.GET,
             "config": _page_config(request),

@@ -616,7 +616,30 @@ def dashboards() -> list[dict[str, Any]]:
             result[-1]["description"] = (
                 f"{spec.name} và phản ánh, kiến nghị của người dân: số liệu theo xã, phường."
             )
+        if spec.sector in CAMERA_TILES:
+            charts = result[-1]["charts"]
+            bottom = max(c["at"][1] + c["at"][3] for c in charts)
+            charts.append(camera_tile(spec.sector, bottom))
     return result
+
+
+# The sectors whose dashboards end with a wall of their cameras (ioc/demo/cameras.py's groups).
+CAMERA_TILES = {
+    "giao-thong": ("giao-thong", "Camera giao thông", "Traffic cameras"),
+    "an-ninh-trat-tu": ("an-ninh", "Camera an ninh trật tự", "Public order cameras"),
+}
+
+
+def camera_tile(sector: str, y: int) -> dict[str, Any]:
+    group, name, name_en = CAMERA_TILES[sector]
+    return {
+        "key": f"camera-{group}",
+        "name": name,
+        "name_en": name_en,
+        "kind": "camera",
+        "at": [0, y, 12, 6],
+        "options": {"group": group, "layout": 4, "tour": 20},
+    }
 
 
 def write(directory: Path = DIRECTORY) -> int:

@@ -7,7 +7,7 @@ without a unit stand at the area's top unit (the province).
 
 A layer is an ``OperationalLayer`` in ``LAYERS``: an id, its statuses worst first, the
 permission that lets a user see it, and a function giving the items a user may see (scoped
-like every read). Cameras add theirs here when their app lands.
+like every read).
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from ioc.accounts.scope import visible
+from ioc.cameras.access import cameras_for
+from ioc.cameras.choices import Status as CameraStatus
 from ioc.core.models import AdministrativeUnit
 from ioc.core.units import boundaries
 from ioc.feedback.choices import OPEN as REPORT_OPEN
@@ -160,6 +162,22 @@ def _reports(user: User | AnonymousUser | None) -> Iterable[Item]:
         )
 
 
+# Cameras --------------------------------------------------------------------------------------
+
+
+def _cameras(user: User | AnonymousUser | None) -> Iterable[Item]:
+    """The cameras the user may see (permission, scope and the groups' roles), each linking to
+    its page with the live view."""
+    for camera in cameras_for(user).order_by("code")[:5000]:
+        yield Item(
+            camera.unit_id,
+            camera.status,
+            f"{camera.code} · {camera.name}",
+            reverse("cameras:camera", args=[camera.pk]),
+            camera.last_frame_at,
+        )
+
+
 LAYERS: dict[str, OperationalLayer] = {
     layer.id: layer
     for layer in (
@@ -196,6 +214,19 @@ LAYERS: dict[str, OperationalLayer] = {
                 ("answered", _("Answered"), "#2e7d32"),
             ),
             _reports,
+        ),
+        OperationalLayer(
+            "ops:cameras",
+            _("Cameras"),
+            _("Cameras by commune, coloured by the worst status; open one for its live view."),
+            "cameras.view_camera",
+            (
+                (CameraStatus.OFFLINE.value, CameraStatus.OFFLINE.label, "#c62828"),
+                (CameraStatus.DEGRADED.value, CameraStatus.DEGRADED.label, "#ef8a17"),
+                (CameraStatus.UNKNOWN.value, CameraStatus.UNKNOWN.label, "#7d8790"),
+                (CameraStatus.ONLINE.value, CameraStatus.ONLINE.label, "#2e7d32"),
+            ),
+            _cameras,
         ),
     )
 }

@@ -107,6 +107,15 @@ def quick_links(user: Any) -> list[QuickLink]:
                 _url("maps:map", "/ioc/map/"),
             ),
         )
+    if user.has_perm("cameras.view_camera"):
+        links.insert(
+            2,
+            QuickLink(
+                _("Cameras"),
+                _("Every camera you may watch: live status, snapshots, live video, the wall."),
+                _url("cameras:grid", "/ioc/cameras/"),
+            ),
+        )
     if user.has_perm("feedback.view_report"):
         links.insert(
             0 if user.has_role(Role.FEEDBACK_HANDLER) else 2,  # a handler's first stop

@@ -437,13 +437,15 @@ charts:
     boss = make_user("boss", roles=[Role.LEADER], scope_all=True)
     page = client_for(boss).get("/ioc/dashboards/tong-quan/").content.decode()
     assert 'data-map-tile=""' in page  # the map module draws it (the communes, no saved map)
-    assert "Camera tiles are drawn by the camera module" in page
+    # the camera module draws it: its wall of the group's cameras, embedded
+    assert 'class="tile-body tile-camera"' in page
+    assert "/ioc/cameras/wall/?embed=1&amp;layout=4&amp;group=traffic&amp;tour=20" in page
     detail = client_for(boss).get("/api/dashboards/tong-quan/").json()
     assert [c["kind"] for c in detail["charts"]] == ["map", "camera", "kpi"]
     tile = Chart.objects.get(key="camera")
     assert client_for(boss).get(f"/api/dashboards/charts/{tile.pk}/data").status_code == 400
     wall = client_for(boss).get("/ioc/wall/", {"dashboard": "tong-quan"}).content.decode()
-    assert "Camera tiles are drawn by the camera module" in wall
+    assert "/ioc/cameras/wall/?embed=1" in wall
     asked = "  - {key: x, name: X, kind: map, question: {metrics: [{id: v, agg: count}]}}"
     with pytest.raises(DashboardFileError):
         import_texts({"tong-quan.yaml": board + asked + "\n"}, actor=None)

@@ -217,3 +217,39 @@ def test_citizen_reports_layer_by_commune_and_deadline(
         == 404
     )
     assert fresh.pk and other.pk
+
+
+def test_cameras_layer_by_commune_and_status_scoped_by_group(
+    mapped: dict[str, Any],  # noqa: F811
+    make_user: Any,
+    units: dict[str, Any],
+    sectors: dict[str, Any],
+) -> None:
+    from ioc.cameras.models import Camera, CameraGroup
+
+    road = CameraGroup.objects.create(
+        code="giao-thong", name="Giao thông", sector=sectors["traffic"]
+    )
+    clinic = CameraGroup.objects.create(code="y-te", name="Y tế", sector=sectors["health"])
+    for code, status, unit, group in [
+        ("C1", "offline", units["new_tdm"], road),
+        ("C2", "online", units["new_tdm"], road),
+        ("C3", "online", units["new_pl"], clinic),
+    ]:
+        camera = Camera.objects.create(
+            code=code, name=code, status=status, unit=unit, snapshot_url="http://10.0.0.1/x.jpg"
+        )
+        camera.groups.add(group)
+    operator = make_user("vanhanh", roles=[Role.OPERATOR], scope_all=True)
+    assert "ops:cameras" in [x["id"] for x in _client(operator).get("/api/maps/layers").json()]
+    data = _client(operator).get("/api/maps/operational/cameras").json()
+    by_code = {f["properties"]["code"]: f["properties"] for f in data["features"]}
+    assert by_code["25747"]["counts"] == {"offline": 1, "online": 1}
+    assert by_code["25747"]["worst"] == "offline"
+    c1 = Camera.objects.get(code="C1")
+    assert by_code["25747"]["items"][0]["link"] == f"/ioc/cameras/{c1.pk}/"  # opens the view
+    traffic = make_user("giaothong", roles=[Role.OPERATOR], sectors=[sectors["traffic"]])
+    mine = _client(traffic).get("/api/maps/operational/cameras").json()
+    assert [f["properties"]["code"] for f in mine["features"]] == ["25747"]
+    handler = make_user("xuly", roles=[Role.FEEDBACK_HANDLER], scope_all=True)
+    assert _client(handler).get("/api/maps/operational/cameras").status_code == 404

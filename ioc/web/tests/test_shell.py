@@ -194,6 +194,7 @@ def test_ioc_home_greets_staff_with_roles_and_counts(
         "/ioc/dashboards/",
         "/ioc/map/",
         "/ioc/feedback/",  # the hotline's reports, handled with the agencies
+        "/ioc/cameras/",
         "/ioc/events/",
         "/ioc/data/",
         "/ioc/data/connections/",
@@ -245,6 +246,7 @@ def test_ioc_home_links_audit_and_admin_for_admins_only(client: Client, make_use
         "/ioc/dashboards/",
         "/ioc/map/",
         "/ioc/feedback/",  # the hotline's reports, handled with the agencies
+        "/ioc/cameras/",
         "/ioc/events/",
         "/ioc/data/",
         "/ioc/data/connections/",

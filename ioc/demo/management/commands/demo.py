@@ -5,6 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ioc.demo import (  # noqa: F401  (the steps)
+    cameras,
     charts,
     datasets,
     feedback,
@@ -70,11 +71,14 @@ class Command(BaseCommand):
 
             simulators = live.Simulators(web_url=f"http://{opts['host']}:{opts['port']}")
             simulators.start()
+            camera_sources = cameras.CameraSources()
+            kinds = camera_sources.start()
             self.stdout.write(
                 "Nguồn dữ liệu mô phỏng đang gửi / simulated sources are sending"
-                " (REST, SQL, MQTT, push, drop folder)"
+                f" (REST, SQL, MQTT, push, drop folder; cameras: {kinds})"
             )
             try:
                 call_command("serve", host=opts["host"], port=opts["port"])
             finally:
                 simulators.stop()
+                camera_sources.stop()
