@@ -5,8 +5,8 @@ request hops between the event loop and a thread three times (in to the sync mid
 to the async ones, in again to the view), and by default runs in a new thread of its own.
 Here they go to Django's WSGI handler, run by ``IOC_WEB_THREADS`` long-lived threads a
 process (a2wsgi): the whole middleware chain and the view in one thread, one hop, and each
-thread keeps its database connection. The live stream of the dashboards (an async view that
-stays open) goes through Django's ASGI handler.
+thread keeps its database connection. The streams that stay open (the dashboards' live
+updates, cameras' MJPEG passthrough) are async views and go through Django's ASGI handler.
 """
 
 from __future__ import annotations
@@ -22,12 +22,14 @@ from django.core.asgi import get_asgi_application
 from django.core.wsgi import get_wsgi_application
 from django.urls import reverse
 
+from ioc.cameras.mjpeg import PREFIX as MJPEG_PREFIX
+
 asgi_django = get_asgi_application()
 wsgi_django = WSGIMiddleware(
     get_wsgi_application(),  # type: ignore[arg-type]
     workers=settings.IOC_WEB_THREADS,
 )
-ASYNC_PATHS = (reverse("dashboards:live"),)
+ASYNC_PATHS = (reverse("dashboards:live"), MJPEG_PREFIX)
 
 
 async def application(scope: dict[str, Any], receive: Any, send: Any) -> None:

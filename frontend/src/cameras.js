@@ -108,6 +108,17 @@ async function startLive(player) {
   try {
     say(player.dataset.starting);
     const first = await ask();
+    if (first.mjpeg) { // an MJPEG-only camera: its stream passed through, shown as it comes
+      const img = document.createElement("img");
+      img.className = "cam-mjpeg";
+      img.alt = video.getAttribute("aria-label") || "";
+      img.onload = () => { say(""); player.dataset.playing = "1"; };
+      img.onerror = () => say(player.dataset.failed);
+      img.src = first.mjpeg;
+      video.replaceWith(img);
+      setInterval(() => ask().catch((e) => say(e.message)), Math.max(5, first.seconds / 2) * 1000);
+      return;
+    }
     // Every request hls.js makes goes to the newest token's address.
     const rewrite = (url) => url.replace(/\/v\/[^/]+\//, `/v/${current.token}/`);
     const hls = new Hls({

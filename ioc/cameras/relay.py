@@ -2,8 +2,8 @@
 
 The first viewer of a camera starts its relay: ffmpeg reads the camera's stream and writes a
 short rolling HLS playlist (1 s segments, the last 6 kept) under
-``var/cameras/live/<camera id>/``; the video is copied, not re-encoded (an MJPEG-only source
-is encoded to H.264, the one case a browser cannot play as it comes). Every viewer after that
+``var/cameras/live/<camera id>/``; the video is copied, never re-encoded (an MJPEG-only
+camera is passed through as it is instead: ``ioc.cameras.mjpeg``). Every viewer after that
 reads the same files: one relay however many watch. Each playlist fetch marks the relay as
 watched; a relay nobody fetched for ``IOC_CAMERA_RELAY_IDLE_SECONDS`` is stopped, and at most
 ``IOC_CAMERA_RELAYS`` run at once on the machine (a new one beyond that is refused with a
@@ -110,11 +110,8 @@ def command(camera: Camera, directory: Path) -> list[str]:
         kind, url = stream_url(camera)
     except GrabError as exc:
         raise RelayError(str(exc)) from None
-    video = (
-        ["-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-g", "25"]
-        if kind == "mjpeg"
-        else ["-c:v", "copy"]
-    )
+    if kind == "mjpeg":  # passed through as it is (ioc.cameras.mjpeg), never re-encoded here
+        raise RelayError("MJPEG: no relay")
     return [
         settings.IOC_FFMPEG,
         "-nostdin",
@@ -126,7 +123,8 @@ def command(camera: Camera, directory: Path) -> list[str]:
         url,
         "-map",
         "0:v:0",
-        *video,
+        "-c:v",
+        "copy",
         "-an",
         "-f",
         "hls",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ioc.cameras import staff, views
+from ioc.cameras import mjpeg, staff, views
 
 app_name = "cameras"
 
@@ -14,4 +14,6 @@ urlpatterns = [
     path("<int:pk>/s/<str:token>/frame.jpg", views.frame, name="frame"),
     path("<int:pk>/v/<str:token>/index.m3u8", views.playlist, name="playlist"),
     path("<int:pk>/v/<str:token>/<str:name>", views.segment, name="segment"),
+    # Under ioc.asgi's async prefix (mjpeg.PREFIX): a long stream holds no thread.
+    path("mjpeg/<int:pk>/<str:token>/", mjpeg.stream, name="mjpeg"),
 ]

@@ -231,19 +231,18 @@ def live(request: HttpRequest, pk: int) -> JsonResponse:
         return JsonResponse(
             {"error": _("This camera has no video stream, only snapshots.")}, status=409
         )
-    try:
-        relay.watch(chosen)
-    except relay.RelayError as exc:
-        return JsonResponse({"error": str(exc)}, status=503)
-    watching.watch(request.user, [chosen], ViewKind.LIVE)
     token = access.sign(chosen, request.user, ViewKind.LIVE)  # type: ignore[arg-type]
-    return JsonResponse(
-        {
-            "playlist": reverse("cameras:playlist", args=[chosen.pk, token]),
-            "token": token,
-            "seconds": settings.IOC_CAMERA_URL_SECONDS,
-        }
-    )
+    answer: dict[str, Any] = {"token": token, "seconds": settings.IOC_CAMERA_URL_SECONDS}
+    if chosen.rtsp_url or chosen.hls_url:
+        try:
+            relay.watch(chosen)
+        except relay.RelayError as exc:
+            return JsonResponse({"error": str(exc)}, status=503)
+        answer["playlist"] = reverse("cameras:playlist", args=[chosen.pk, token])
+    else:  # MJPEG only: passed through as it comes
+        answer["mjpeg"] = reverse("cameras:mjpeg", args=[chosen.pk, token])
+    watching.watch(request.user, [chosen], ViewKind.LIVE)
+    return JsonResponse(answer)
 
 
 @require_GET

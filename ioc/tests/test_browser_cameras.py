@@ -56,9 +56,13 @@ def test_a_wall_of_four_a_live_view_that_plays_and_a_camera_cut_then_back(
     cameras: dict[str, Any],
     frame_server: Any,  # noqa: F811
 ) -> None:
-    from ioc.cameras.health import probe
+    from ioc.cameras import health
+    from ioc.cameras.models import Camera
 
-    probe()  # the scheduler's round: all four online
+    def probe() -> dict[str, Any]:  # the scheduler's round, over the test's four cameras
+        return health.probe(Camera.objects.filter(groups__code="thu-nghiem"))
+
+    probe()
     log_in(page, live_server, OPERATOR)
     page.goto("/ioc/cameras/wall/?layout=4&group=thu-nghiem")
     page.wait_for_selector("body[data-cameras-ready]")
