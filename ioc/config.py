@@ -521,6 +521,16 @@ SETTINGS: list[Setting] = [
         "30",
     ),
     Setting(
+        "IOC_CAMERA_DETECTOR",
+        "motion",
+        "The activity detector of the cameras with analytics on: motion (OpenCV background "
+        "subtraction, built in) or one a province registers (ioc.camera_detectors).",
+        "Bộ phân tích hoạt động của camera: motion (trừ nền OpenCV, có sẵn) hoặc bộ do tỉnh "
+        "đăng ký thêm.",
+        lambda n, r: r.strip() or "motion",
+        "motion",
+    ),
+    Setting(
         "IOC_LOG_LEVEL",
         "INFO",
         "Log level: DEBUG, INFO, WARNING, ERROR.",

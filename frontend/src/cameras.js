@@ -75,6 +75,7 @@ async function startTour() {
   const show = async () => {
     tiles.forEach((t, i) => { t.hidden = Math.floor(i / per) !== page; });
     wall.dataset.page = String(page);
+    if (wall.dataset.liveWall) liveTiles(wall);
     const counter = document.querySelector("[data-tour-page]");
     if (counter) counter.textContent = pages > 1 ? `${page + 1} / ${pages}` : "";
     await renew(visibleTiles().map((t) => t.dataset.camera));
@@ -90,52 +91,97 @@ async function startTour() {
   document.body.dataset.camerasReady = "1";
 }
 
-async function startLive(player) {
-  const video = player.querySelector("video");
-  const status = player.querySelector("[data-live-status]");
-  const say = (text) => { if (status) status.textContent = text; };
-  const csrf = document.querySelector("[name=csrfmiddlewaretoken]")?.value || "";
+const csrf = () => document.querySelector("[name=csrfmiddlewaretoken]")?.value || "";
+
+// Live video into `box` (a <video> inside it; an <img> for MJPEG-only cameras). The page asks
+// the server to start (or join) the relay, then renews its signed address every half lifetime
+// while it plays; `stop()` ends it (hls.js destroyed, no more renewals).
+function play(box, liveUrl, { onPlaying = () => {}, onFailed = () => {} } = {}) {
   let current = null;
+  let renewal = null;
+  let hls = null;
+  let stopped = false;
   const ask = async () => {
-    const response = await fetch(player.dataset.live, {
-      method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrf },
+    const response = await fetch(liveUrl, {
+      method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrf() },
     });
     const data = await response.json();
     if (!response.ok) throw new Error(data.error || response.statusText);
     current = data;
     return data;
   };
-  try {
-    say(player.dataset.starting);
+  const start = async () => {
     const first = await ask();
+    if (stopped) return;
+    renewal = setInterval(() => ask().catch((e) => onFailed(e.message)), Math.max(5, first.seconds / 2) * 1000);
+    const video = box.querySelector("video");
     if (first.mjpeg) { // an MJPEG-only camera: its stream passed through, shown as it comes
       const img = document.createElement("img");
       img.className = "cam-mjpeg";
-      img.alt = video.getAttribute("aria-label") || "";
-      img.onload = () => { say(""); player.dataset.playing = "1"; };
-      img.onerror = () => say(player.dataset.failed);
+      img.alt = video?.getAttribute("aria-label") || "";
+      img.onload = () => onPlaying();
+      img.onerror = () => onFailed();
       img.src = first.mjpeg;
-      video.replaceWith(img);
-      setInterval(() => ask().catch((e) => say(e.message)), Math.max(5, first.seconds / 2) * 1000);
+      if (video) video.replaceWith(img); else box.append(img);
       return;
     }
     // Every request hls.js makes goes to the newest token's address.
     const rewrite = (url) => url.replace(/\/v\/[^/]+\//, `/v/${current.token}/`);
-    const hls = new Hls({
+    hls = new Hls({
       liveSyncDurationCount: 2,
       manifestLoadingMaxRetry: 6,
       manifestLoadingRetryDelay: 1000,
       xhrSetup: (xhr, url) => { xhr.open("GET", rewrite(url), true); },
     });
     hls.on(Hls.Events.MANIFEST_PARSED, () => { video.play().catch(() => {}); });
-    hls.on(Hls.Events.FRAG_BUFFERED, () => { say(""); player.dataset.playing = "1"; });
-    hls.on(Hls.Events.ERROR, (_event, data) => { if (data.fatal) say(player.dataset.failed); });
+    hls.on(Hls.Events.FRAG_BUFFERED, () => onPlaying());
+    hls.on(Hls.Events.ERROR, (_event, data) => { if (data.fatal) onFailed(); });
     hls.loadSource(first.playlist);
     hls.attachMedia(video);
-    setInterval(() => ask().catch((e) => say(e.message)), Math.max(5, first.seconds / 2) * 1000);
-  } catch (error) {
-    say(error.message);
-    player.dataset.error = error.message;
+  };
+  start().catch((error) => onFailed(error.message));
+  return {
+    stop() {
+      stopped = true;
+      if (renewal) clearInterval(renewal);
+      if (hls) hls.destroy();
+    },
+  };
+}
+
+function startLive(player) {
+  const status = player.querySelector("[data-live-status]");
+  const say = (text) => { if (status) status.textContent = text; };
+  say(player.dataset.starting);
+  play(player, player.dataset.live, {
+    onPlaying: () => { say(""); player.dataset.playing = "1"; },
+    onFailed: (message) => {
+      say(message || player.dataset.failed);
+      player.dataset.error = message || "failed";
+    },
+  });
+}
+
+// On a live wall, the tiles on screen with video play it; those the tour hides stop.
+const playing = new Map(); // tile -> {stop}
+function liveTiles(wall) {
+  for (const tile of wall.querySelectorAll("[data-camera]")) {
+    const url = tile.dataset.liveUrl;
+    if (tile.hidden || !url) {
+      playing.get(tile)?.stop();
+      playing.delete(tile);
+      tile.querySelector(".cam-video")?.remove();
+      continue;
+    }
+    if (playing.has(tile)) continue;
+    const box = document.createElement("div");
+    box.className = "cam-video";
+    box.innerHTML = '<video muted playsinline autoplay></video>';
+    tile.querySelector(".cam-frame").append(box);
+    playing.set(tile, play(box, url, {
+      onPlaying: () => { tile.dataset.playing = "1"; },
+      onFailed: () => { box.remove(); delete tile.dataset.playing; },
+    }));
   }
 }
 

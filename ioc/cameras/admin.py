@@ -37,7 +37,18 @@ class CameraForm(forms.ModelForm[Camera]):
             "snapshot_url",
             "username",
             "enabled",
+            "analytics",
+            "zone",
+            "activity_threshold",
         ]
+
+    def clean_zone(self) -> Any:
+        from ioc.cameras.analytics import check_zone
+
+        try:
+            return check_zone(self.cleaned_data.get("zone"))
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -20,4 +20,5 @@ class CamerasConfig(AppConfig):
         ROLE_PERMISSIONS[Role.LEADER] |= VIEW
         ROLE_PERMISSIONS[Role.SYSTEM_ADMIN] |= {"cameras.*"}
         CATEGORY_LABELS.setdefault("camera-offline", _("Camera offline"))
-        from ioc.cameras import health  # noqa: F401  (register the periodic probe)
+        CATEGORY_LABELS.setdefault("camera-activity", _("Unusual activity at a camera"))
+        from ioc.cameras import analytics, health  # noqa: F401  (register the periodic jobs)

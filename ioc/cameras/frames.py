@@ -2,7 +2,7 @@
 
 A snapshot view asks :func:`latest`: a frame younger than ``IOC_CAMERA_SNAPSHOT_SECONDS`` is
 served as it is; an older one is fetched again by exactly one caller (a lock per camera,
-across threads and processes) while the others wait for it and take the same file. So 100
+across threads and processes) while the others take the frame kept until then. So 100
 operators watching the same grid cost one fetch per camera per period. A failed fetch is
 remembered for the same period too (the ``.err`` file beside the frame), so an offline camera
 is not asked 100 times; the last good frame stays, with its time, for the page to show.
@@ -20,9 +20,11 @@ from pathlib import Path
 
 from django.conf import settings
 
+from ioc.cameras.choices import Status
 from ioc.cameras.models import Camera
 from ioc.cameras.sources import GrabError, grab, run
 
+FETCH_SECONDS = 4.0
 _locks: dict[int, threading.Lock] = {}
 _locks_guard = threading.Lock()
 
@@ -90,20 +92,34 @@ def _lock(camera_id: int) -> threading.Lock:
 
 
 def latest(camera: Camera, max_age: float | None = None) -> Cached:
-    """The camera's frame, fetched again when the kept one is older than ``max_age``."""
+    """The camera's frame, fetched again when the kept one is older than ``max_age``.
+
+    A web thread never waits on a camera that is known to be down (the probe said offline:
+    the kept frame and its error are served at once) nor on another thread's fetch of the
+    same camera (the kept frame is served, the fresh one comes at the next refresh), and its
+    own fetch gives up after ``FETCH_SECONDS``: a grid of dead cameras cannot hold the
+    server's few threads."""
     max_age = settings.IOC_CAMERA_SNAPSHOT_SECONDS if max_age is None else max_age
-    if _fresh(camera.pk, max_age):
+    if camera.status == Status.OFFLINE or _fresh(camera.pk, max_age):
         return read(camera.pk)
-    with _lock(camera.pk):  # one thread of this process fetches ...
-        lock_path = folder() / f"{camera.pk}.lock"
-        with lock_path.open("a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)  # ... and one process of the machine
+    lock = _lock(camera.pk)
+    if not lock.acquire(blocking=False):  # this process is fetching it already
+        return read(camera.pk)
+    try:
+        with (folder() / f"{camera.pk}.lock").open("a") as handle:
             try:
-                if not _fresh(camera.pk, max_age):  # another one fetched while we waited
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # one process of the machine
+            except BlockingIOError:
+                return read(camera.pk)
+            try:
+                if not _fresh(camera.pk, max_age):
+                    timeout = min(settings.IOC_CAMERA_PROBE_TIMEOUT, FETCH_SECONDS)
                     try:
-                        store(camera.pk, run(grab(camera)).jpeg)
+                        store(camera.pk, run(grab(camera, timeout)).jpeg)
                     except GrabError as exc:
                         store_error(camera.pk, str(exc))
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+    finally:
+        lock.release()
     return read(camera.pk)

@@ -156,16 +156,27 @@ def offline_key(camera: Camera) -> str:
     return f"camera-offline:{camera.pk}"
 
 
-def _raise_offline(camera: Camera, result: Probe, now: dt.datetime) -> None:
+def raise_for(
+    camera: Camera,
+    *,
+    category: str,
+    headline: str,
+    description: str,
+    severity: str,
+    now: dt.datetime,
+    key: str,
+) -> None:
+    """An operations event about a camera: at its commune, agency and first group's sector,
+    linking to its page, one per ``key`` until it is resolved."""
     from ioc.operations.services import raise_event
 
     group = camera.groups.select_related("sector").first()
     raise_event(
         source="cameras",
-        category="camera-offline",
-        headline=f"Camera {camera.code} mất tín hiệu / offline: {camera.name}",
-        description=result.error,
-        severity="minor",
+        category=category,
+        headline=headline,
+        description=description,
+        severity=severity,
         urgency="immediate",
         certainty="observed",
         occurred_at=now,
@@ -174,7 +185,19 @@ def _raise_offline(camera: Camera, result: Probe, now: dt.datetime) -> None:
         unit=camera.unit,
         agency=camera.agency,
         sector=group.sector if group else None,
-        dedup_key=offline_key(camera),
+        dedup_key=key,
+    )
+
+
+def _raise_offline(camera: Camera, result: Probe, now: dt.datetime) -> None:
+    raise_for(
+        camera,
+        category="camera-offline",
+        headline=f"Camera {camera.code} mất tín hiệu / offline: {camera.name}",
+        description=result.error,
+        severity="minor",
+        now=now,
+        key=offline_key(camera),
     )
 
 

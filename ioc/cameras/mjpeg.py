@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator
 import httpx
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 
@@ -110,6 +111,12 @@ def _check(pk: int, token: str) -> Camera:
 
 
 async def stream(request: HttpRequest, pk: int, token: str) -> HttpResponseBase:
+    if not isinstance(request, ASGIRequest):  # a WSGI server would read the endless stream whole
+        return HttpResponse(
+            "Cần máy chủ ASGI (ioc serve) / MJPEG passthrough needs the ASGI server (ioc serve)",
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
     try:
         camera = await sync_to_async(_check)(pk, token)
     except (access.TokenRefused, ScopeDenied):

@@ -89,6 +89,28 @@ class Camera(models.Model):
     # The password, encrypted (ioc.integrations.vault); never shown back.
     secret = models.TextField(blank=True, editable=False)
     enabled = models.BooleanField(_("enabled"), default=True)
+    # Activity analytics (ioc.cameras.analytics): off unless chosen for this camera.
+    analytics = models.BooleanField(
+        _("measure activity"),
+        default=False,
+        help_text=_("Sample frames every minute and measure the movement in the zone."),
+    )
+    zone = models.JSONField(
+        _("watched zone"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "A polygon as [[x, y], ...] in fractions of the picture (0 to 1, from the top "
+            "left); empty: the whole picture."
+        ),
+    )
+    activity_threshold = models.FloatField(
+        _("activity alert threshold (%)"),
+        default=20.0,
+        help_text=_("An event is raised when the activity in the zone goes above this."),
+    )
+    activity = models.FloatField(_("last activity (%)"), null=True, blank=True)
+    activity_at = models.DateTimeField(_("activity measured at"), null=True, blank=True)
 
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.UNKNOWN

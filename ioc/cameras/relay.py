@@ -36,7 +36,7 @@ from pathlib import Path
 from django.conf import settings
 
 from ioc.cameras.models import Camera
-from ioc.cameras.sources import GrabError, input_options, stream_url
+from ioc.cameras.sources import GrabError, ffmpeg_reading, stream_url
 
 PLAYLIST = "index.m3u8"
 PR_SET_PDEATHSIG = 1
@@ -113,14 +113,7 @@ def command(camera: Camera, directory: Path) -> list[str]:
     if kind == "mjpeg":  # passed through as it is (ioc.cameras.mjpeg), never re-encoded here
         raise RelayError("MJPEG: no relay")
     return [
-        settings.IOC_FFMPEG,
-        "-nostdin",
-        "-hide_banner",
-        "-loglevel",
-        "error",
-        *input_options(kind, settings.IOC_CAMERA_PROBE_TIMEOUT),
-        "-i",
-        url,
+        *ffmpeg_reading(kind, url, settings.IOC_CAMERA_PROBE_TIMEOUT),
         "-map",
         "0:v:0",
         "-c:v",

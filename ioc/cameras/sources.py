@@ -146,7 +146,7 @@ async def grab(camera: Camera, timeout: float | None = None) -> Frame:
     timeout = timeout or settings.IOC_CAMERA_PROBE_TIMEOUT
     started = time.monotonic()
     if camera.snapshot_url:
-        jpeg = await _snapshot(camera, timeout)
+        jpeg = await fetch_snapshot(camera, timeout)
         source = "snapshot"
     else:
         source, url = stream_url(camera)
@@ -154,7 +154,7 @@ async def grab(camera: Camera, timeout: float | None = None) -> Frame:
     return Frame(jpeg, int((time.monotonic() - started) * 1000), source)
 
 
-async def _snapshot(camera: Camera, timeout: float) -> bytes:
+async def fetch_snapshot(camera: Camera, timeout: float) -> bytes:
     auth: httpx.Auth | None = None
     if camera.username:
         auth = httpx.BasicAuth(camera.username, password(camera))
@@ -182,7 +182,7 @@ async def _snapshot(camera: Camera, timeout: float) -> bytes:
         raise GrabError("auth", f"HTTP {response.status_code}")
     if response.status_code != 200:
         raise GrabError("http", f"HTTP {response.status_code}")
-    return _as_jpeg(body)
+    return as_jpeg(body)
 
 
 async def _get(client: httpx.AsyncClient, url: str, auth: httpx.Auth | None) -> httpx.Response:
@@ -200,7 +200,7 @@ async def _get(client: httpx.AsyncClient, url: str, auth: httpx.Auth | None) -> 
         return response
 
 
-def _as_jpeg(body: bytes) -> bytes:
+def as_jpeg(body: bytes) -> bytes:
     if body.startswith(JPEG):
         return body
     from PIL import Image, UnidentifiedImageError
@@ -226,8 +226,9 @@ def _ffmpeg_error(stderr: str) -> GrabError:
     return GrabError("unreachable", last)
 
 
-async def _ffmpeg_frame(kind: str, url: str, timeout: float) -> bytes:
-    command = [
+def ffmpeg_reading(kind: str, url: str, timeout: float) -> list[str]:
+    """ffmpeg's command up to its input: quiet, no stdin, giving up on a silent source."""
+    return [
         settings.IOC_FFMPEG,
         "-nostdin",
         "-hide_banner",
@@ -236,19 +237,12 @@ async def _ffmpeg_frame(kind: str, url: str, timeout: float) -> bytes:
         *input_options(kind, timeout),
         "-i",
         url,
-        "-frames:v",
-        "1",
-        "-an",
-        "-vf",
-        "scale='min(1280,iw)':-2",
-        "-q:v",
-        "5",
-        "-f",
-        "image2pipe",
-        "-vcodec",
-        "mjpeg",
-        "pipe:1",
     ]
+
+
+async def run_ffmpeg(command: list[str], timeout: float) -> tuple[int, bytes, str]:
+    """(exit code, standard output, standard error) of an ffmpeg run; at ``timeout`` its
+    whole process group is killed (GrabError "timeout"), and it is always waited for."""
     process = await asyncio.create_subprocess_exec(
         *command,
         stdin=asyncio.subprocess.DEVNULL,
@@ -266,6 +260,26 @@ async def _ffmpeg_frame(kind: str, url: str, timeout: float) -> bytes:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
             await process.wait()
-    if process.returncode != 0 or not out.startswith(JPEG):
-        raise _ffmpeg_error(err.decode("utf-8", "replace"))
+    return int(process.returncode or 0), out, err.decode("utf-8", "replace")
+
+
+async def _ffmpeg_frame(kind: str, url: str, timeout: float) -> bytes:
+    command = [
+        *ffmpeg_reading(kind, url, timeout),
+        "-frames:v",
+        "1",
+        "-an",
+        "-vf",
+        "scale='min(1280,iw)':-2",
+        "-q:v",
+        "5",
+        "-f",
+        "image2pipe",
+        "-vcodec",
+        "mjpeg",
+        "pipe:1",
+    ]
+    code, out, err = await run_ffmpeg(command, timeout)
+    if code != 0 or not out.startswith(JPEG):
+        raise _ffmpeg_error(err)
     return out

@@ -45,8 +45,35 @@ COLUMNS = [
 SCHEMA: dict[str, Any] = {"columns": COLUMNS, "key": ["ma_camera", "thoi_diem"]}
 
 
-def ensure_dataset() -> Dataset | None:
-    dataset = Dataset.objects.filter(slug=SLUG).first()
+HEALTH_NAMES = (
+    "Tình trạng camera giám sát",
+    "Camera health",
+    "Mỗi dòng một lần kiểm tra một camera: trạng thái, độ trễ, phường/xã, cơ quan quản lý, "
+    "nhóm. Ghi sau mỗi lượt kiểm tra của hệ thống camera.",
+)
+ACTIVITY_COLUMNS = [
+    column("thoi_diem", "timestamp", "time", "Phút đo", "Minute", required=True),
+    column("ma_camera", "text", "dimension", "Mã camera", "Camera", required=True),
+    column("ma_xa", "text", "unit", "Phường/xã", "Commune"),
+    column("hoat_dong", "decimal", "measure", "Mức hoạt động", "Activity", unit="%"),
+    column("vuot_nguong", "integer", "measure", "Vượt ngưỡng", "Above threshold", unit="lần"),
+    column("so_doi_tuong", "integer", "measure", "Số đối tượng", "Objects counted"),
+]
+ACTIVITY_SCHEMA: dict[str, Any] = {"columns": ACTIVITY_COLUMNS, "key": ["ma_camera", "thoi_diem"]}
+ACTIVITY_NAMES = (
+    "Mức hoạt động trong vùng giám sát của camera",
+    "Camera activity",
+    "Mỗi dòng một camera trong một phút: phần trăm điểm ảnh chuyển động trong vùng giám sát "
+    "(phân tích chuyển động, không dùng mô hình tải về).",
+)
+
+
+def ensure_dataset(
+    slug: str = SLUG,
+    schema: dict[str, Any] | None = None,
+    names: tuple[str, str, str] = HEALTH_NAMES,
+) -> Dataset | None:
+    dataset = Dataset.objects.filter(slug=slug).first()
     if dataset is not None:
         return dataset
     sector = (
@@ -56,20 +83,25 @@ def ensure_dataset() -> Dataset | None:
     owner = platform_owner()
     if sector is None or owner is None:
         return None  # a platform with no sectors or agencies yet: nothing to file under
+    name, name_en, description = names
     return create_dataset(
         actor=None,
-        slug=SLUG,
-        name="Tình trạng camera giám sát",
-        name_en="Camera health",
-        schema=parse_schema(SCHEMA),
+        slug=slug,
+        name=name,
+        name_en=name_en,
+        schema=parse_schema(schema or SCHEMA),
         sector_id=sector.pk,
         owner_id=owner.pk,
         cadence="hourly",
-        description=(
-            "Mỗi dòng một lần kiểm tra một camera: trạng thái, độ trễ, phường/xã, cơ quan quản "
-            "lý, nhóm. Ghi sau mỗi lượt kiểm tra của hệ thống camera."
-        ),
+        description=description,
     )
+
+
+def write(dataset: Dataset, table: pa.Table) -> int:
+    table = table.append_column("_row", pa.array(range(1, table.num_rows + 1), pa.int64()))
+    written = writer.write_batch(dataset.slug, dataset.parsed_schema, table, source="cameras")
+    announce_change(dataset, written)
+    return int(written.accepted)
 
 
 def write_round(cameras: list[Camera], results: list[Probe], now: dt.datetime) -> int:
@@ -98,8 +130,4 @@ def write_round(cameras: list[Camera], results: list[Probe], now: dt.datetime) -
         out["mat_tin_hieu"].append(int(result.status == Status.OFFLINE))
         out["ty_le_truc_tuyen"].append(100.0 if result.status != Status.OFFLINE else 0.0)
         out["do_tre_ms"].append(float(result.latency_ms) if result.latency_ms is not None else None)
-    table = pa.table(out)
-    table = table.append_column("_row", pa.array(range(1, table.num_rows + 1), pa.int64()))
-    written = writer.write_batch(SLUG, dataset.parsed_schema, table, source="cameras")
-    announce_change(dataset, written)
-    return int(written.accepted)
+    return write(dataset, pa.table(out))

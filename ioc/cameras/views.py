@@ -152,6 +152,7 @@ def wall(request: HttpRequest) -> HttpResponse:
             "groups": _groups(visible),
             "group": CameraGroup.objects.filter(code=request.GET.get("group", "")).first(),
             "embed": request.GET.get("embed") == "1",
+            "live": request.GET.get("live") == "1",
             "layouts": LAYOUTS,
             "chosen": request.GET,
             "config": _page_config(request),

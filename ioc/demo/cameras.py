@@ -16,16 +16,20 @@ simply show as offline. The step below only declares the groups and cameras (ide
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import shapely
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from ioc.accounts.choices import Role
+from ioc.cameras.choices import Status
 from ioc.cameras.models import Camera, CameraGroup
 from ioc.cameras.testsources import FrameServer, HlsSource, RtspServer, rtsp_available
 from ioc.core.models import Agency, Boundary, Sector
@@ -59,6 +63,15 @@ CAMERAS = [
     ("CAM-MT-02", "Bãi rác Nam Bình Dương", "moi-truong", "so-tnmt", "snapshot", "bai-rac"),
     ("CAM-MT-03", "Hồ Bàu Bàng", "moi-truong", "so-tnmt", "snapshot", "ho-bau-bang"),
 ]
+
+# Activity analytics on the square: the lower half of its picture, an alert above 10 %.
+ANALYTICS: dict[str, dict[str, Any]] = {
+    "CAM-AN-02": {
+        "analytics": True,
+        "zone": [[0, 0.5], [1, 0.5], [1, 1], [0, 1]],
+        "activity_threshold": 10.0,
+    }
+}
 
 
 def address(kind: str, source: str) -> dict[str, str]:
@@ -112,10 +125,54 @@ def cameras(ctx: DemoContext) -> str:
             lat=lat,
             lon=lon,
             **address(kind, source),
+            **ANALYTICS.get(code, {}),
         )
         camera.groups.add(groups[group])
         made += 1
-    return f"{len(groups)} groups, {made} cameras added ({Camera.objects.count()} in all)"
+    history = _health_history(ctx) if made else 0
+    return (
+        f"{len(groups)} groups, {made} cameras added ({Camera.objects.count()} in all),"
+        f" {history} rows of health history"
+    )
+
+
+def _health_history(ctx: DemoContext, days: int = 7) -> int:
+    """A week of hourly probes for the demo's cameras in ``camera_health`` (the dashboards
+    chart it from the start; the live probes add to it): now and then a camera drops off,
+    the market's one more often."""
+    from ioc.cameras import stats
+
+    dataset = stats.ensure_dataset()
+    if dataset is None or dataset.row_count:
+        return 0
+    cameras = list(
+        Camera.objects.filter(code__in=[c[0] for c in CAMERAS]).select_related("unit", "agency")
+    )
+    group_names = {code: name for code, name, *_ in GROUPS}
+    by_code = {c[0]: group_names[c[2]] for c in CAMERAS}
+    now = timezone.localtime().replace(minute=0, second=0, microsecond=0, tzinfo=None)
+    rows: dict[str, list[Any]] = {c["name"]: [] for c in stats.COLUMNS}
+    for hour in range(days * 24, 0, -1):
+        at = now - dt.timedelta(hours=hour)
+        for camera in cameras:
+            odds = 0.12 if camera.code == FLAPPING else 0.02
+            roll = ctx.rng.random()
+            status = "offline" if roll < odds else ("degraded" if roll < odds + 0.03 else "online")
+            rows["thoi_diem"].append(at)
+            rows["ma_camera"].append(camera.code)
+            rows["ma_xa"].append(camera.unit.code if camera.unit else None)
+            rows["co_quan"].append(camera.agency.name if camera.agency else None)
+            rows["nhom"].append(by_code[camera.code])
+            rows["trang_thai"].append(str(Status(status).label))
+            rows["so_camera"].append(1)
+            rows["truc_tuyen"].append(int(status == "online"))
+            rows["gian_doan"].append(int(status == "degraded"))
+            rows["mat_tin_hieu"].append(int(status == "offline"))
+            rows["ty_le_truc_tuyen"].append(0.0 if status == "offline" else 100.0)
+            rows["do_tre_ms"].append(
+                None if status == "offline" else float(round(ctx.rng.uniform(80, 900)))
+            )
+    return stats.write(dataset, pa.table(rows))
 
 
 class CameraSources:

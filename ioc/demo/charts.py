@@ -619,6 +619,9 @@ def dashboards() -> list[dict[str, Any]]:
         if spec.sector in CAMERA_TILES:
             charts = result[-1]["charts"]
             bottom = max(c["at"][1] + c["at"][3] for c in charts)
+            if spec.sector == "an-ninh-trat-tu":  # the cameras' own health, every probe
+                charts.extend(camera_health_charts(bottom))
+                bottom += 4
             charts.append(camera_tile(spec.sector, bottom))
     return result
 
@@ -628,6 +631,39 @@ CAMERA_TILES = {
     "giao-thong": ("giao-thong", "Camera giao thông", "Traffic cameras"),
     "an-ninh-trat-tu": ("an-ninh", "Camera an ninh trật tự", "Public order cameras"),
 }
+
+
+def camera_health_charts(y: int) -> list[dict[str, Any]]:
+    """The cameras' uptime (dataset camera_health, written by every probe round)."""
+    uptime = {"id": "v", "agg": "avg", "column": "ty_le_truc_tuyen", "label": "Trực tuyến (%)"}
+    return [
+        {
+            "key": "camera-truc-tuyen-theo-ngay",
+            "name": "Tỷ lệ camera trực tuyến theo ngày (%)",
+            "name_en": "Cameras online, by day (%)",
+            "kind": "line",
+            "at": [0, y, 6, 4],
+            "question": {
+                "dataset": "camera_health",
+                "metrics": [uptime],
+                "dimensions": [{"column": "thoi_diem", "grain": "day"}],
+                "time": {"last": "7 days"},
+            },
+        },
+        {
+            "key": "camera-truc-tuyen-theo-nhom",
+            "name": "Tỷ lệ trực tuyến theo nhóm camera, 7 ngày (%)",
+            "name_en": "Cameras online by group, 7 days (%)",
+            "kind": "horizontal_bar",
+            "at": [6, y, 6, 4],
+            "question": {
+                "dataset": "camera_health",
+                "metrics": [uptime],
+                "dimensions": [{"column": "nhom"}],
+                "time": {"last": "7 days"},
+            },
+        },
+    ]
 
 
 def camera_tile(sector: str, y: int) -> dict[str, Any]:

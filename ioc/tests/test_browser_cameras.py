@@ -92,3 +92,13 @@ def test_a_wall_of_four_a_live_view_that_plays_and_a_camera_cut_then_back(
         f"document.querySelector('video').currentTime > {first} + 1", timeout=15_000
     )
     page.screenshot(path=str(SHOTS / "camera-live.png"))
+
+    # A live wall: the tiles with video play it (the MJPEG one needs the ASGI server, which
+    # this test server is not: it keeps its refreshed snapshot).
+    page.goto("/ioc/cameras/wall/?layout=4&group=thu-nghiem&live=1")
+    rtsp_tile = f"[data-camera='{cameras['rtsp-1'].pk}']"
+    page.wait_for_selector(f"{rtsp_tile}[data-playing]", timeout=20_000)
+    page.wait_for_function(
+        f'document.querySelector("{rtsp_tile} video").currentTime > 1', timeout=15_000
+    )
+    page.screenshot(path=str(SHOTS / "camera-wall-live.png"))

@@ -150,3 +150,24 @@ def test_the_wall_lays_out_the_cameras(scene: dict[str, Any]) -> None:
     assert page.count("data-camera=") == 2
     odd = client.get(reverse("cameras:wall"), {"layout": "7"}).content.decode()
     assert 'data-layout="4"' in odd
+
+
+def test_a_camera_known_to_be_down_is_not_waited_for(
+    scene: dict[str, Any], frame_server: Any
+) -> None:
+    from ioc.cameras import frames
+
+    road = scene["road"]
+    frames.store(road.pk, b"\xff\xd8old frame\xff\xd9")
+    frames.store_error(road.pk, "không kết nối được tới camera / the camera cannot be reached")
+    road.status = "offline"
+    road.save()
+    client = _client(scene["traffic"])
+    url = client.get(reverse("cameras:grants"), {"ids": str(road.pk)}).json()["cameras"][
+        str(road.pk)
+    ]["frame"]
+    answer = frames.latest(road, max_age=0)  # even with the kept frame stale
+    assert answer.jpeg == b"\xff\xd8old frame\xff\xd9" and "cannot be reached" in answer.error
+    response = Client().get(url)
+    assert response.status_code == 200 and response["X-Frame-Error"]  # the last frame, marked
+    assert "/snapshot/road.jpg" not in frame_server.httpd.hits  # the camera was not asked
