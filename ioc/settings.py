@@ -269,7 +269,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": CONF["IOC_LOG_LEVEL"]},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # httpx logs every request at INFO: a thousand camera probes a minute, agency API pages.
+    "loggers": {"axes": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
 }
 
 if CONF["_unknown"]:

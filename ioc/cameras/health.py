@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
@@ -31,8 +33,12 @@ from django.utils import timezone
 from ioc.cameras import frames
 from ioc.cameras.choices import Status
 from ioc.cameras.models import Camera, CameraUptime
-from ioc.cameras.sources import GrabError, grab, run
+from ioc.cameras.sources import GrabError, grab, run, snapshot_client
 from ioc.jobs.periodic import periodic
+
+# ffmpeg grabs at once (RTSP-only cameras): each waits about a second for a key frame, then
+# decodes it (~0.1 s of CPU); snapshots are I/O only.
+DECODERS = max(4, 8 * (os.cpu_count() or 1))
 
 
 @dataclass(frozen=True)
@@ -50,13 +56,15 @@ def status_for(latency_ms: int) -> str:
 
 
 async def probe_many(cameras: Iterable[Camera], concurrency: int | None = None) -> list[Probe]:
-    gate = asyncio.Semaphore(concurrency or settings.IOC_CAMERA_PROBE_CONCURRENCY)
+    gate_size = concurrency or settings.IOC_CAMERA_PROBE_CONCURRENCY
+    gate = asyncio.Semaphore(gate_size)
+    decoders = asyncio.Semaphore(DECODERS)
 
-    async def one(camera: Camera) -> Probe:
+    async def one(camera: Camera, client: httpx.AsyncClient) -> Probe:
         async with gate:
             started = time.monotonic()
             try:
-                frame = await grab(camera)
+                frame = await grab(camera, decoders=decoders, client=client)
             except GrabError as exc:
                 spent = int((time.monotonic() - started) * 1000)
                 return Probe(camera.pk, Status.OFFLINE, spent, str(exc), None)
@@ -64,7 +72,8 @@ async def probe_many(cameras: Iterable[Camera], concurrency: int | None = None) 
                 return Probe(camera.pk, Status.OFFLINE, None, f"{type(exc).__name__}", None)
             return Probe(camera.pk, status_for(frame.latency_ms), frame.latency_ms, "", frame.jpeg)
 
-    return list(await asyncio.gather(*(one(camera) for camera in cameras)))
+    async with snapshot_client(gate_size) as client:
+        return list(await asyncio.gather(*(one(camera, client) for camera in cameras)))
 
 
 def probe(

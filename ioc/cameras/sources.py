@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import io
 import os
 import re
 import signal
+import ssl
 import time
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
@@ -142,29 +144,56 @@ class Frame:
     source: str
 
 
-async def grab(camera: Camera, timeout: float | None = None) -> Frame:
+async def grab(
+    camera: Camera,
+    timeout: float | None = None,
+    decoders: asyncio.Semaphore | None = None,
+    client: httpx.AsyncClient | None = None,
+) -> Frame:
+    """One frame. ``decoders`` bounds the ffmpeg processes running at once (decoding costs
+    CPU, unlike a snapshot's fetch); the latency counts from when one is free. ``client``: a
+    snapshot client shared by a round of grabs."""
     timeout = timeout or settings.IOC_CAMERA_PROBE_TIMEOUT
-    started = time.monotonic()
     if camera.snapshot_url:
-        jpeg = await fetch_snapshot(camera, timeout)
-        source = "snapshot"
-    else:
-        source, url = stream_url(camera)
+        started = time.monotonic()
+        jpeg = await fetch_snapshot(camera, timeout, client)
+        return Frame(jpeg, int((time.monotonic() - started) * 1000), "snapshot")
+    source, url = stream_url(camera)
+    async with decoders or contextlib.nullcontext():
+        started = time.monotonic()
         jpeg = await _ffmpeg_frame(source, url, timeout)
     return Frame(jpeg, int((time.monotonic() - started) * 1000), source)
 
 
-async def fetch_snapshot(camera: Camera, timeout: float) -> bytes:
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """One TLS context for every snapshot client: building one reads the system's CA store
+    (25 ms), which a new client per grab would pay a thousand times a minute."""
+    return ssl.create_default_context()
+
+
+def snapshot_client(connections: int = 10) -> httpx.AsyncClient:
+    """A client for camera snapshots: no redirects, no proxy from the environment."""
+    return httpx.AsyncClient(
+        verify=_tls(),
+        follow_redirects=False,
+        trust_env=False,
+        limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
+    )
+
+
+async def fetch_snapshot(
+    camera: Camera, timeout: float, client: httpx.AsyncClient | None = None
+) -> bytes:
+    if client is None:
+        async with snapshot_client(1) as own:
+            return await fetch_snapshot(camera, timeout, own)
     auth: httpx.Auth | None = None
     if camera.username:
         auth = httpx.BasicAuth(camera.username, password(camera))
-    limits = httpx.Timeout(timeout, connect=min(timeout, 5.0))
     try:
-        async with (
-            httpx.AsyncClient(timeout=limits, follow_redirects=False, trust_env=False) as client,
-            asyncio.timeout(timeout),
-        ):
-            response = await _get(client, camera.snapshot_url, auth)
+        async with asyncio.timeout(timeout):
+            response = await _get(client, camera.snapshot_url, auth, timeout)
             if response.status_code == 401 and camera.username:
                 challenge = response.headers.get("www-authenticate", "").lower()
                 if challenge.startswith("digest"):
@@ -172,6 +201,7 @@ async def fetch_snapshot(camera: Camera, timeout: float) -> bytes:
                         client,
                         camera.snapshot_url,
                         httpx.DigestAuth(camera.username, password(camera)),
+                        timeout,
                     )
             body = response.content
     except (TimeoutError, httpx.TimeoutException):
@@ -185,8 +215,11 @@ async def fetch_snapshot(camera: Camera, timeout: float) -> bytes:
     return as_jpeg(body)
 
 
-async def _get(client: httpx.AsyncClient, url: str, auth: httpx.Auth | None) -> httpx.Response:
-    async with client.stream("GET", url, auth=auth) as response:
+async def _get(
+    client: httpx.AsyncClient, url: str, auth: httpx.Auth | None, timeout: float
+) -> httpx.Response:
+    limits = httpx.Timeout(timeout, connect=min(timeout, 5.0))
+    async with client.stream("GET", url, auth=auth, timeout=limits) as response:
         size = int(response.headers.get("content-length") or 0)
         if size > MAX_SNAPSHOT_BYTES:
             raise GrabError("not_video", f"{size} bytes")

@@ -120,6 +120,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 256  # a thousand cameras probed at once
     cut_names: set[str]
     credentials: dict[str, str]
     hits: dict[str, int]
