@@ -3,6 +3,9 @@
 // fresh ones every half lifetime, and hls.js's requests are rewritten to the newest token.
 import Hls from "hls.js";
 
+// Times in the province's zone, whatever the screen's computer is set to.
+const clockTime = (date = new Date()) =>
+  date.toLocaleTimeString("vi-VN", { timeZone: config().tz || undefined, hour12: false });
 const config = () => JSON.parse(document.getElementById("camera-config")?.textContent || "{}");
 const tokens = new Map(); // camera id -> {frame}
 
@@ -30,7 +33,10 @@ function refreshFrame(tile) {
     img.src = next.src;
     img.hidden = false;
     tile.dataset.frameState = "ok";
-    tile.querySelector("[data-frame-time]")?.replaceChildren(new Date().toLocaleTimeString("vi-VN"));
+    // An offline camera's picture is its last frame: say when that was, not now.
+    const offline = tile.dataset.status === "offline" && info.last_frame_at;
+    const at = offline ? new Date(info.last_frame_at) : new Date();
+    tile.querySelector("[data-frame-time]")?.replaceChildren(clockTime(at));
   };
   next.onerror = () => {
     tile.dataset.frameState = "error";
@@ -84,7 +90,7 @@ async function startTour() {
   await show();
   keepFresh();
   const clock = document.querySelector("[data-wall-clock]");
-  const tick = () => { if (clock) clock.textContent = new Date().toLocaleTimeString("vi-VN"); };
+  const tick = () => { if (clock) clock.textContent = clockTime(); };
   tick();
   setInterval(tick, 1000);
   if (pages > 1) setInterval(() => { page = (page + 1) % pages; show(); }, Number(wall.dataset.tour) * 1000);

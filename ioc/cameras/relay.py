@@ -20,7 +20,6 @@ process, clears what a dead relay left. Nothing is left running: tested.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import fcntl
 import os
 import queue
@@ -36,10 +35,10 @@ from pathlib import Path
 from django.conf import settings
 
 from ioc.cameras.models import Camera
+from ioc.cameras.processes import die_with_parent
 from ioc.cameras.sources import GrabError, ffmpeg_reading, stream_url
 
 PLAYLIST = "index.m3u8"
-PR_SET_PDEATHSIG = 1
 
 
 class RelayError(Exception):
@@ -241,12 +240,6 @@ def reap(now: float | None = None) -> list[int]:
     return stopped
 
 
-def _die_with_parent() -> None:  # pragma: no cover  (runs in the child, before exec)
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    os.setsid()
-
-
 class _Manager(threading.Thread):
     """The process's one thread that starts relays (so PDEATHSIG ties them to the process,
     not to a request thread that may end), waits for the ones that end, and reaps idle ones
@@ -284,7 +277,7 @@ class _Manager(threading.Thread):
                             stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL,
                             stderr=err,
-                            preexec_fn=_die_with_parent,
+                            preexec_fn=die_with_parent,
                         )
                     with self.lock:
                         self.children.append(child)

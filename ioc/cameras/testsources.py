@@ -25,6 +25,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from ioc.cameras.processes import die_with_parent
+
 SYSTEM_PYTHON = "/usr/bin/python3"
 RTSP_SCRIPT = Path(__file__).with_name("rtsp_server.py")
 
@@ -198,7 +200,7 @@ class RtspServer:
             [SYSTEM_PYTHON, str(RTSP_SCRIPT), str(self.port), *self.mounts],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
-            start_new_session=True,
+            preexec_fn=die_with_parent,
         )
         assert self.process.stdout is not None
         line = self.process.stdout.readline()
@@ -252,7 +254,7 @@ class HlsSource:
                 str(self.folder / "index.m3u8"),
             ],
             stdin=subprocess.DEVNULL,
-            start_new_session=True,
+            preexec_fn=die_with_parent,
         )
 
     def ready(self, timeout: float = 15) -> bool:

@@ -98,6 +98,7 @@ def _page_config(request: HttpRequest) -> dict[str, Any]:
         "grants": reverse("cameras:grants"),
         "refresh": settings.IOC_CAMERA_SNAPSHOT_SECONDS,
         "renew": max(5, settings.IOC_CAMERA_URL_SECONDS // 2),
+        "tz": settings.TIME_ZONE,
     }
 
 

@@ -83,3 +83,26 @@ def test_an_unreachable_camera_gives_a_reason_and_no_process(relays: Any, make_c
     assert relay.playlist(camera.pk, wait=5) is None
     assert wait_for(lambda: not ffmpeg_under(folder), 5)
     assert relay.failure(camera.pk)  # ffmpeg's last words, for the viewer
+
+
+def test_sources_die_with_the_process_that_started_them(ffmpeg: str, tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    parent = subprocess.Popen(  # a demo server, say, killed without a chance to clean up
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path;"
+            " from ioc.cameras.testsources import HlsSource;"
+            f" s = HlsSource({ffmpeg!r}, Path({str(tmp_path)!r}), 'river');"
+            " print(s.ready(), flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+    )
+    assert parent.stdout is not None and parent.stdout.readline().strip() == b"True"
+    assert ffmpeg_under(tmp_path)
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    assert wait_for(lambda: not ffmpeg_under(tmp_path), 5)

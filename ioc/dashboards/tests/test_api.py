@@ -438,7 +438,7 @@ charts:
     page = client_for(boss).get("/ioc/dashboards/tong-quan/").content.decode()
     assert 'data-map-tile=""' in page  # the map module draws it (the communes, no saved map)
     # the camera module draws it: its wall of the group's cameras, embedded
-    assert 'class="tile-body tile-camera"' in page
+    assert 'class="tile-body camera-frame"' in page
     assert "/ioc/cameras/wall/?embed=1&amp;layout=4&amp;group=traffic&amp;tour=20" in page
     detail = client_for(boss).get("/api/dashboards/tong-quan/").json()
     assert [c["kind"] for c in detail["charts"]] == ["map", "camera", "kpi"]
