@@ -240,6 +240,18 @@ def reap(now: float | None = None) -> list[int]:
     return stopped
 
 
+def _keep_log(child: subprocess.Popen[bytes], log: Path) -> None:
+    """ffmpeg's messages into the relay's log, each line without the camera's credentials
+    (ffmpeg names its input, password included, when it fails)."""
+    from ioc.cameras.sources import redact
+
+    assert child.stderr is not None
+    with child.stderr, contextlib.suppress(OSError), log.open("a", encoding="utf-8") as out:
+        for line in child.stderr:
+            out.write(redact(line.decode("utf-8", "replace")))
+            out.flush()
+
+
 class _Manager(threading.Thread):
     """The process's one thread that starts relays (so PDEATHSIG ties them to the process,
     not to a request thread that may end), waits for the ones that end, and reaps idle ones
@@ -271,14 +283,16 @@ class _Manager(threading.Thread):
                 pass
             else:
                 try:
-                    with log.open("ab") as err:
-                        child = subprocess.Popen(  # noqa: S603  (our own ffmpeg command)
-                            argv,
-                            stdin=subprocess.DEVNULL,
-                            stdout=subprocess.DEVNULL,
-                            stderr=err,
-                            preexec_fn=die_with_parent,
-                        )
+                    child = subprocess.Popen(  # noqa: S603  (our own ffmpeg command)
+                        argv,
+                        stdin=subprocess.DEVNULL,
+                        stdout=subprocess.DEVNULL,
+                        stderr=subprocess.PIPE,
+                        preexec_fn=die_with_parent,
+                    )
+                    threading.Thread(
+                        target=_keep_log, args=(child, log), name="ioc-relay-log", daemon=True
+                    ).start()
                     with self.lock:
                         self.children.append(child)
                     future.set_result(child)

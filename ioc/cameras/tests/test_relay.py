@@ -78,11 +78,15 @@ def test_a_source_that_dies_ends_its_relay_by_itself(
 
 
 def test_an_unreachable_camera_gives_a_reason_and_no_process(relays: Any, make_camera: Any) -> None:
-    camera = make_camera("nowhere", rtsp_url="rtsp://127.0.0.1:9/none")
+    camera = make_camera(
+        "nowhere", rtsp_url="rtsp://127.0.0.1:9/none", username="admin", password="Pa55-w0rd"
+    )
     folder = relay.watch(camera)
     assert relay.playlist(camera.pk, wait=5) is None
     assert wait_for(lambda: not ffmpeg_under(folder), 5)
     assert relay.failure(camera.pk)  # ffmpeg's last words, for the viewer
+    log = (folder / "ffmpeg.log").read_text()
+    assert "127.0.0.1:9" in log and "Pa55" not in log and "admin" not in log
 
 
 def test_sources_die_with_the_process_that_started_them(ffmpeg: str, tmp_path: Path) -> None:
