@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
@@ -28,6 +28,7 @@ from ioc.accounts.scope import ScopeDenied
 from ioc.cameras import access, frames, relay, watching
 from ioc.cameras.choices import Status, ViewKind
 from ioc.cameras.models import Camera, CameraGroup, CameraUptime
+from ioc.core.text import matches
 
 LAYOUTS = (1, 4, 9, 16)
 SEGMENT = re.compile(r"^s\d{6}\.ts$")
@@ -64,8 +65,13 @@ def _filtered(request: HttpRequest, cameras: QuerySet[Camera]) -> QuerySet[Camer
     if status in Status.values:
         cameras = cameras.filter(status=status)
     q = request.GET.get("q", "").strip()
-    if q:
-        cameras = cameras.filter(Q(code__icontains=q) | Q(name__icontains=q))
+    if q:  # with or without diacritics: "cho thu dau mot" finds "Chợ Thủ Dầu Một"
+        found = [
+            pk
+            for pk, code, name in cameras.values_list("pk", "code", "name")
+            if matches(q, f"{code} {name}")
+        ]
+        cameras = cameras.filter(pk__in=found)
     return cameras
 
 

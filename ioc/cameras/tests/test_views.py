@@ -74,6 +74,8 @@ def test_a_traffic_only_operator_sees_traffic_cameras_and_nothing_else(
     boss = _client(scene["all"])
     page = boss.get(reverse("cameras:grid")).content.decode()
     assert "Ngã tư Phú Cường" in page and "Quảng trường" in page
+    found = boss.get(reverse("cameras:grid"), {"q": "nga tu phu cuong"}).content.decode()
+    assert "Ngã tư Phú Cường" in found and "Quảng trường" not in found  # without diacritics
 
 
 def test_a_group_limited_to_a_role_is_hidden_from_other_roles(
