@@ -102,8 +102,8 @@ class CameraGroupAdmin(AuditedAdminMixin, admin.ModelAdmin[CameraGroup]):
 
 @admin.register(CameraView)
 class CameraViewAdmin(admin.ModelAdmin[CameraView]):
-    list_display = ["camera", "user", "kind", "started_at", "last_seen_at"]
-    list_filter = ["kind"]
+    list_display = ["camera", "user", "kind", "started_at", "last_seen_at", "seconds", "ended"]
+    list_filter = ["kind", "ended"]
 
     def has_add_permission(self, request: Any) -> bool:
         return False

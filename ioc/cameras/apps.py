@@ -21,4 +21,4 @@ class CamerasConfig(AppConfig):
         ROLE_PERMISSIONS[Role.SYSTEM_ADMIN] |= {"cameras.*"}
         CATEGORY_LABELS.setdefault("camera-offline", _("Camera offline"))
         CATEGORY_LABELS.setdefault("camera-activity", _("Unusual activity at a camera"))
-        from ioc.cameras import analytics, health  # noqa: F401  (register the periodic jobs)
+        from ioc.cameras import analytics, health, watching  # noqa: F401  (periodic jobs)

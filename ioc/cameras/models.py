@@ -174,14 +174,16 @@ class CameraUptime(models.Model):
 
 class CameraView(models.Model):
     """Someone watching a camera: who, which, when and for how long (the page renews its
-    stream addresses while it stays open; each renewal moves ``last_seen_at``). Its start is
-    also in the audit log."""
+    stream addresses while it stays open; each renewal moves ``last_seen_at``). Its start
+    and, once no renewal came for an address lifetime, its end with its length are in the
+    audit log (``ended``)."""
 
     camera = models.ForeignKey(Camera, models.CASCADE, related_name="views")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     kind = models.CharField(max_length=10, choices=ViewKind.choices)
     started_at = models.DateTimeField(default=timezone.now)
     last_seen_at = models.DateTimeField(default=timezone.now)
+    ended = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("camera view")

@@ -173,3 +173,29 @@ def test_a_camera_known_to_be_down_is_not_waited_for(
     response = Client().get(url)
     assert response.status_code == 200 and response["X-Frame-Error"]  # the last frame, marked
     assert "/snapshot/road.jpg" not in frame_server.httpd.hits  # the camera was not asked
+
+
+def test_a_watch_that_stops_renewing_ends_with_its_length_in_the_audit_log(
+    scene: dict[str, Any], camera_settings: Any
+) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from ioc.cameras.watching import close_watches
+
+    client = _client(scene["traffic"])
+    road = scene["road"]
+    client.get(reverse("cameras:grants"), {"ids": str(road.pk)})
+    view = CameraView.objects.get(user=scene["traffic"], camera=road)
+    CameraView.objects.filter(pk=view.pk).update(
+        started_at=view.started_at - dt.timedelta(minutes=30),
+        last_seen_at=view.last_seen_at - dt.timedelta(minutes=10),
+    )
+    assert close_watches(timezone.now()) == {"ended": 1}
+    assert close_watches(timezone.now()) == {"ended": 0}  # once
+    ended = AuditEntry.objects.get(message__startswith="camera snapshot view ended")
+    assert ended.actor == scene["traffic"] and ended.object_id == str(road.pk)
+    assert ended.changes["seconds"][1] == 20 * 60
+    client.get(reverse("cameras:grants"), {"ids": str(road.pk)})  # back: a new watch
+    assert CameraView.objects.filter(user=scene["traffic"], camera=road).count() == 2
