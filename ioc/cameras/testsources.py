@@ -60,12 +60,12 @@ class _Handler(BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0]
         parts = [p for p in path.split("/") if p]
         name = parts[1].removesuffix(".jpg") if len(parts) > 1 else ""
+        self.server.hits[path] = self.server.hits.get(path, 0) + 1  # cut ones count too
         if name in self.server.cut_names:
             self.close_connection = True
             with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
             return
-        self.server.hits[path] = self.server.hits.get(path, 0) + 1
         if parts[:1] == ["snapshot"] and name:
             if not self._authorised(name):
                 self.send_response(401)

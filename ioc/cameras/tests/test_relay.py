@@ -27,12 +27,9 @@ def test_one_relay_per_camera_shared_then_stopped_when_nobody_watches(
     relays: Any, rtsp: Any, make_camera: Any
 ) -> None:
     camera = make_camera("cam1", rtsp_url=rtsp.url("/cam1"))
-    started = time.monotonic()
     folder = relay.watch(camera)
-    text = relay.playlist(camera.pk, wait=8)
-    cold = time.monotonic() - started
+    text = relay.playlist(camera.pk, wait=15)  # how fast: benchmarks/cameras.py
     assert text is not None and b"#EXTINF" in text, relay.failure(camera.pk)
-    assert cold < 6, cold  # a cold camera plays within 6 s
     assert "-c:v copy" in " ".join(relay.command(camera, folder))  # remuxed, not re-encoded
 
     pid = relay.running()[camera.pk]
@@ -69,7 +66,7 @@ def test_a_source_that_dies_ends_its_relay_by_itself(
     camera = make_camera("cut", rtsp_url=server.url("/cut"))
     relays.IOC_CAMERA_PROBE_TIMEOUT = 3
     folder: Path = relay.watch(camera)
-    assert relay.playlist(camera.pk, wait=8) is not None
+    assert relay.playlist(camera.pk, wait=15) is not None
     server.stop()  # the camera is cut
     assert wait_for(lambda: not relay.is_running(camera.pk), 15)
     assert not ffmpeg_under(folder)
