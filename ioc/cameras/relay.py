@@ -162,18 +162,20 @@ def touch(camera_id: int) -> None:
 
 
 def playlist(camera_id: int, wait: float = 0.0) -> bytes | None:
-    """The relay's playlist, waiting up to ``wait`` seconds for its first segment."""
+    """The relay's playlist, waiting up to ``wait`` seconds for its first segment; None once
+    the relay has stopped (its last files are not served as if it still ran)."""
     path = folder(camera_id) / PLAYLIST
     deadline = time.monotonic() + wait
     while True:
+        running = is_running(camera_id)
         try:
             text = path.read_bytes()
         except FileNotFoundError:
             text = b""
-        if b"#EXTINF" in text:
+        if b"#EXTINF" in text and running:
             touch(camera_id)
             return text
-        if time.monotonic() >= deadline or not is_running(camera_id):
+        if time.monotonic() >= deadline or not running:
             return None
         time.sleep(0.2)
 

@@ -70,6 +70,7 @@ def test_a_source_that_dies_ends_its_relay_by_itself(
     server.stop()  # the camera is cut
     assert wait_for(lambda: not relay.is_running(camera.pk), 15)
     assert not ffmpeg_under(folder)
+    assert relay.playlist(camera.pk) is None  # its last files are not served as live
     relay.reap(now=time.time() + 3600)
     assert not folder.exists()
 
