@@ -247,11 +247,18 @@ def as_jpeg(body: bytes) -> bytes:
         raise GrabError("not_video", "not an image") from None
 
 
+# What ffmpeg says (HTTP: "Server returned 401 Unauthorized (authorization failed)"; RTSP:
+# "method DESCRIBE failed: 401 Unauthorized"), matched as words: an address's port or path
+# may hold the same digits ("127.0.0.1:40123").
+AUTH_FAILED = re.compile(r"\b(401|403) (unauthorized|forbidden)|authorization failed|access denied")
+NOT_FOUND = re.compile(r"\b404 not found|invalid data found|no such file")
+
+
 def _ffmpeg_error(stderr: str) -> GrabError:
     low = stderr.lower()
-    if "401" in low or "unauthorized" in low or "403" in low:
+    if AUTH_FAILED.search(low):
         return GrabError("auth")
-    if "invalid data" in low or "no such file" in low or "404" in low or "not found" in low:
+    if NOT_FOUND.search(low):
         return GrabError("not_video", stderr.strip().splitlines()[-1] if stderr.strip() else "")
     if "timed out" in low or "timeout" in low:
         return GrabError("timeout")

@@ -103,6 +103,21 @@ def test_rtsp_and_hls_frames_come_through_ffmpeg(
         source.stop()
 
 
+def test_ffmpeg_failures_are_told_apart_by_their_words_not_by_digits_in_the_address() -> None:
+    from ioc.cameras.sources import _ffmpeg_error
+
+    said = {
+        "http://127.0.0.1:40123/x: Server returned 401 Unauthorized (authorization failed)": "auth",
+        "[rtsp @ 0x5] method DESCRIBE failed: 401 Unauthorized": "auth",
+        "http://127.0.0.1:40123/not-video: Invalid data found when processing input": "not_video",
+        "http://127.0.0.1:44013/x: Server returned 404 Not Found": "not_video",
+        "rtsp://127.0.0.1:40401/x: Connection refused": "unreachable",
+        "http://10.4.0.1:403/x: Connection timed out": "timeout",
+    }
+    for stderr, reason in said.items():
+        assert _ffmpeg_error(stderr).reason == reason, stderr
+
+
 def test_credentials_come_out_of_addresses_and_out_of_messages() -> None:
     clean, user, secret = split_credentials("rtsp://admin:p%40ss@10.0.0.5:554/Streaming/101")
     assert (clean, user, secret) == ("rtsp://10.0.0.5:554/Streaming/101", "admin", "p@ss")
