@@ -5,7 +5,8 @@ many watch.
 Each server process keeps one :class:`Hub` per camera being watched: it reads the camera's
 stream, cuts it into whole JPEG frames and hands the latest to every viewer's queue (a slow
 viewer skips frames rather than holding the others back). When the last viewer leaves, the
-hub closes the camera's connection. The view is async and goes through Django's ASGI handler
+hub closes the camera's connection (a few seconds later, so a page that reloads does not
+reconnect to the camera). The view is async and goes through Django's ASGI handler
 (``ioc.asgi``), so a long stream holds no thread.
 """
 
@@ -32,6 +33,7 @@ BOUNDARY = "iocframe"
 SOI, EOI = b"\xff\xd8", b"\xff\xd9"
 MAX_FRAME = 8 * 1024 * 1024
 PREFIX = "/ioc/cameras/mjpeg/"  # ioc.asgi sends these paths to the async handler
+GRACE_SECONDS = 3.0  # the camera's connection outlives its last viewer by this much
 
 _hubs: dict[int, Hub] = {}
 
@@ -69,9 +71,14 @@ class Hub:
 
     def leave(self, queue: asyncio.Queue[bytes | None]) -> None:
         self.viewers.discard(queue)
+        if not self.viewers:  # a page reloading or the next tile of a tour: wait a moment
+            asyncio.get_running_loop().call_later(GRACE_SECONDS, self._close_if_unwatched)
+
+    def _close_if_unwatched(self) -> None:
         if not self.viewers and self.task is not None:
             self.task.cancel()
-            _hubs.pop(self.camera.pk, None)
+            if _hubs.get(self.camera.pk) is self:
+                _hubs.pop(self.camera.pk, None)
 
     def _give(self, item: bytes | None) -> None:
         for queue in list(self.viewers):
@@ -102,7 +109,8 @@ class Hub:
             pass
         finally:
             self._give(None)  # the end: every viewer's stream closes
-            _hubs.pop(camera.pk, None)
+            if _hubs.get(camera.pk) is self:
+                _hubs.pop(camera.pk, None)
 
 
 def _check(pk: int, token: str) -> Camera:

@@ -319,7 +319,12 @@ async def _ffmpeg_frame(kind: str, url: str, timeout: float) -> bytes:
         "mjpeg",
         "pipe:1",
     ]
+    started = time.monotonic()
     code, out, err = await run_ffmpeg(command, timeout)
     if code != 0 or not out.startswith(JPEG):
+        if time.monotonic() - started >= 0.9 * timeout:
+            # ffmpeg's own I/O time-out came first: whatever it says then ("Invalid data
+            # found", often), a source silent that long has stalled.
+            raise GrabError("timeout")
         raise _ffmpeg_error(err)
     return out

@@ -82,7 +82,7 @@ def test_an_unreachable_camera_gives_a_reason_and_no_process(relays: Any, make_c
     folder = relay.watch(camera)
     assert relay.playlist(camera.pk, wait=5) is None
     assert wait_for(lambda: not ffmpeg_under(folder), 5)
-    assert relay.failure(camera.pk)  # ffmpeg's last words, for the viewer
+    assert wait_for(lambda: relay.failure(camera.pk), 5)  # ffmpeg's last words, for the viewer
     log = (folder / "ffmpeg.log").read_text()
     assert "127.0.0.1:9" in log and "Pa55" not in log and "admin" not in log
 
