@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from ioc.accounts.access import AuditedAdminMixin, ScopedAdminMixin
-from ioc.cameras.models import Camera, CameraGroup, CameraView
+from ioc.cameras.models import PROBED_FIELDS, Camera, CameraGroup, CameraView
 from ioc.cameras.sources import set_password, split_credentials
 
 
@@ -84,14 +84,7 @@ class CameraAdmin(AuditedAdminMixin, ScopedAdminMixin, admin.ModelAdmin[Camera])
     list_filter = ["status", "enabled", "groups"]
     search_fields = ["code", "name"]
     autocomplete_fields = ["unit", "agency"]
-    readonly_fields = [
-        "status",
-        "status_since",
-        "last_probe_at",
-        "last_frame_at",
-        "latency_ms",
-        "last_error",
-    ]
+    readonly_fields = PROBED_FIELDS
 
 
 @admin.register(CameraGroup)

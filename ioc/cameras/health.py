@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from ioc.cameras import frames
 from ioc.cameras.choices import Status
-from ioc.cameras.models import Camera, CameraUptime
+from ioc.cameras.models import PROBED_FIELDS, Camera, CameraUptime
 from ioc.cameras.sources import GrabError, grab, run, snapshot_client
 from ioc.jobs.periodic import periodic
 
@@ -116,16 +116,8 @@ def record(cameras: list[Camera], results: list[Probe], now: dt.datetime) -> Non
         camera.last_probe_at = now
         camera.latency_ms = result.latency_ms
         camera.last_error = result.error[:300]
-    fields = [
-        "status",
-        "status_since",
-        "last_probe_at",
-        "last_frame_at",
-        "latency_ms",
-        "last_error",
-    ]
     with transaction.atomic():
-        Camera.objects.bulk_update(cameras, fields, batch_size=500)
+        Camera.objects.bulk_update(cameras, PROBED_FIELDS, batch_size=500)
         _count_uptime(results, timezone.localdate(now))
     for camera, result in went_down:
         _raise_offline(camera, result, now)

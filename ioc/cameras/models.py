@@ -30,6 +30,17 @@ CODE = RegexValidator(
 )
 
 
+# What the health probe writes on a camera (and nobody else: read-only in the admin).
+PROBED_FIELDS = [
+    "status",
+    "status_since",
+    "last_probe_at",
+    "last_frame_at",
+    "latency_ms",
+    "last_error",
+]
+
+
 class CameraGroup(BilingualName, models.Model):
     """Traffic, public order, environment, flood points, ...: what a camera watches and
     therefore who may watch it."""
