@@ -812,6 +812,18 @@ def test_the_key_command_issues_a_key_once_and_revokes_it(area):
         call_command("open311_key", stdout=io.StringIO())
 
 
+def test_a_key_never_starts_with_a_dash(area, monkeypatch):
+    """A prefix like "-Ab3..." would read as an option after --revoke: such keys are drawn again."""
+    from ioc.feedback.management.commands import open311_key
+
+    drawn = iter(["-" + "a" * 42, "_" + "b" * 42])
+    monkeypatch.setattr(open311_key.secrets, "token_urlsafe", lambda n: next(drawn))
+    _client, key = open311_key.issue("Ứng dụng")
+    assert key == "_" + "b" * 42
+    call_command("open311_key", "--revoke", key[:8], stdout=io.StringIO())
+    assert not ApiClient.objects.get().is_active
+
+
 def test_the_agency_responsible_follows_the_routing(area):
     """A pin in Phú Lợi routes garbage to that ward's committee."""
     report = file(IN_PHU_LOI)

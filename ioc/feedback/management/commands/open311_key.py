@@ -23,8 +23,14 @@ PREFIX_LENGTH = 8
 
 
 def issue(name: str, channel: str = Channel.OPEN311) -> tuple[ApiClient, str]:
-    """A new active client and its key (shown once)."""
+    """A new active client and its key (shown once).
+
+    A key never starts with "-": its prefix is typed after ``--revoke``, where argparse would
+    read a leading dash as another option.
+    """
     key = secrets.token_urlsafe(32)
+    while key.startswith("-"):
+        key = secrets.token_urlsafe(32)
     with transaction.atomic():
         client = ApiClient.objects.create(
             name=name, channel=channel, key_hash=key_hash(key), key_prefix=key[:PREFIX_LENGTH]
