@@ -62,7 +62,7 @@ lint: $(VENV)/.synced
 	$(BIN)/ioc makemigrations --check --dry-run -v 0
 
 typecheck: $(VENV)/.synced
-	$(BIN)/mypy ioc/core ioc/accounts ioc/jobs ioc/operations ioc/warehouse ioc/integrations ioc/dashboards ioc/feedback ioc/maps ioc/cameras ioc/web ioc/demo ioc/config.py
+	$(BIN)/mypy ioc/core ioc/accounts ioc/jobs ioc/operations ioc/warehouse ioc/integrations ioc/dashboards ioc/feedback ioc/maps ioc/cameras ioc/portal ioc/web ioc/demo ioc/config.py
 
 pytest-sqlite: setup
 	$(BIN)/pytest -n 2 -p no:cacheprovider

@@ -56,8 +56,6 @@ import datetime as dt
 import json
 import math
 import os
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -76,6 +74,7 @@ import django
 
 django.setup()
 
+import serving  # noqa: E402  (benchmarks/serving.py)
 from django.core.cache import cache  # noqa: E402
 from django.test import Client  # noqa: E402
 
@@ -446,44 +445,17 @@ def part_all() -> bool:
 # ---------------------------------------------------------------------------------------
 
 
-class Server:
+class Server(serving.Server):
     """``ioc serve`` in this IOC_VAR_DIR, or one already running at ``url``."""
 
     def __init__(self, port: int, url: str = "") -> None:
+        super().__init__(port, name="bench-charts")
         self.external = bool(url)
-        self.port = port
-        self.url = url or f"http://127.0.0.1:{port}"
-        self.process: subprocess.Popen[bytes] | None = None
-        self.log = Path(tempfile.gettempdir()) / f"ioc-bench-serve-{port}.log"
-        self.env = dict(os.environ, IOC_EMBEDDED_WORKER="0")
+        self.url = url or self.url
 
     def start(self) -> None:
-        if self.external:
-            return
-        self.process = subprocess.Popen(  # noqa: S603 (our own command line)
-            [sys.executable, "-m", "ioc.cli", "serve", "--port", str(self.port)],
-            env=self.env,
-            stdout=self.log.open("ab"),
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError("the server did not start: " + self.log.read_text()[-2000:])
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
-        self.process = None
+        if not self.external:
+            super().start()
 
     def restart(self) -> bool:
         """A fresh process (empty answer cache); False when the server is not ours."""

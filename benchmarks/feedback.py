@@ -35,8 +35,6 @@ import os
 import random
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -53,6 +51,7 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from serving import Server  # noqa: E402  (benchmarks/serving.py)
 
 from ioc.core.text import fold  # noqa: E402
 from ioc.core.units.locate import Locator  # noqa: E402
@@ -66,49 +65,6 @@ LIMITS = {"IOC_PROXY_COUNT": "1"}  # the citizen's address from X-Forwarded-For
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
-
-
-class Server:
-    def __init__(self, port: int, env: dict[str, str], workers: int = 1) -> None:
-        self.port = port
-        self.workers = workers
-        self.url = f"http://127.0.0.1:{port}"
-        self.env = dict(os.environ, IOC_EMBEDDED_WORKER="0", **env)
-        self.log = Path(tempfile.gettempdir()) / f"ioc-bench-feedback-{port}.log"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def __enter__(self) -> Server:
-        self.process = subprocess.Popen(  # noqa: S603 (our own command line)
-            [
-                sys.executable,
-                "-m",
-                "ioc.cli",
-                "serve",
-                "--port",
-                str(self.port),
-                "--workers",
-                str(self.workers),
-            ],
-            env=self.env,
-            stdout=self.log.open("ab"),
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return self
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError("the server did not start: " + self.log.read_text()[-2000:])
-
-    def __exit__(self, *exc: object) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
 
 
 def setup() -> None:
@@ -186,7 +142,7 @@ def part_intake(port: int, seconds: int, connections: int, workers: int) -> bool
                 }
             )
         )
-    with Server(port, LIMITS, workers) as server:
+    with Server(port, LIMITS, workers, name="bench-feedback") as server:
         client = httpx.Client(base_url=server.url, timeout=30)
         client.get("/feedback/new/")
         token = client.cookies["csrftoken"]
@@ -210,6 +166,7 @@ def part_intake(port: int, seconds: int, connections: int, workers: int) -> bool
                 "bodies": ", ".join(f'"{b}"' for b in bodies),
             }
         )
+
         def load(duration: int) -> subprocess.CompletedProcess[str]:
             return subprocess.run(  # noqa: S603
                 [wrk, "-t", "2", "-c", str(connections), "-d", f"{duration}s"]
@@ -338,7 +295,7 @@ def part_requests(port: int, reports: int, repeat: int) -> bool:
         "ten service_request_id": {"service_request_id": ids},
     }
     ok = True
-    with Server(port, {}) as server:
+    with Server(port, name="bench-feedback") as server:
         client = httpx.Client(base_url=server.url, timeout=60)
         for label, params in queries.items():
             client.get("/open311/v2/requests.json", params=params)  # warm

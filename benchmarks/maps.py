@@ -57,11 +57,7 @@ import json
 import logging
 import math
 import os
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -87,6 +83,7 @@ from django.core.cache import cache  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from serving import Server  # noqa: E402  (benchmarks/serving.py)
 from shapely import STRtree, affinity  # noqa: E402
 from shapely.geometry import Point  # noqa: E402
 
@@ -452,42 +449,6 @@ def part_locate(n: int) -> bool:
 # ---------------------------------------------------------------------------------------
 # A real server
 # ---------------------------------------------------------------------------------------
-
-
-class Server:
-    """``ioc serve`` in this IOC_VAR_DIR (no embedded worker), stopped at the end."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.url = f"http://127.0.0.1:{port}"
-        self.process: subprocess.Popen[bytes] | None = None
-        self.log = Path(tempfile.gettempdir()) / f"ioc-bench-maps-serve-{port}.log"
-
-    def __enter__(self) -> Server:
-        env = dict(os.environ, IOC_EMBEDDED_WORKER="0")
-        self.process = subprocess.Popen(  # noqa: S603 (our own command line)
-            [sys.executable, "-m", "ioc.cli", "serve", "--port", str(self.port)],
-            env=env,
-            stdout=self.log.open("ab"),
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return self
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError("the server did not start: " + self.log.read_text()[-2000:])
-
-    def __exit__(self, *exc: object) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
 
 
 def http_client(server: Server) -> Any:
@@ -1027,7 +988,7 @@ def main() -> None:
     if "select" in parts:
         results["select"] = part_select(dataset, args.repeat)
     if {"geojson", "choropleth", "browser"} & set(parts):
-        with Server(args.port) as server:
+        with Server(args.port, name="bench-maps") as server:
             if "geojson" in parts:
                 results["geojson"] = part_geojson(dataset, server, args.repeat)
             if "choropleth" in parts:

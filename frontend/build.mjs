@@ -2,7 +2,7 @@
 import * as esbuild from "esbuild";
 
 await esbuild.build({
-  entryPoints: ["src/app.js", "src/dashboards.js", "src/wall.js", "src/layout.js", "src/editor.js", "src/mapping.js", "src/map.js", "src/pin.js", "src/cameras.js", "styles/app.css", "styles/map.css"],
+  entryPoints: ["src/app.js", "src/dashboards.js", "src/wall.js", "src/layout.js", "src/editor.js", "src/mapping.js", "src/map.js", "src/pin.js", "src/cameras.js", "styles/app.css", "styles/map.css", "styles/portal.css"],
   bundle: true,
   minify: true,
   sourcemap: true,

@@ -531,6 +531,41 @@ SETTINGS: list[Setting] = [
         "motion",
     ),
     Setting(
+        "IOC_PORTAL_NAME",
+        "Cổng thông tin điện tử Tỉnh ủy",
+        "The portal's name, in its pages' titles, feeds and the CMS.",
+        "Tên cổng thông tin, trong tiêu đề trang, bản tin RSS và trang quản trị nội dung.",
+        lambda n, r: r.strip() or "Cổng thông tin điện tử Tỉnh ủy",
+        "Cổng thông tin điện tử Tỉnh ủy Bình Dương",
+    ),
+    Setting(
+        "IOC_PORTAL_UPLOAD_MB",
+        "20",
+        "The largest image or document an editor may upload to the portal, in MB.",
+        "Dung lượng tối đa của ảnh hoặc tài liệu tải lên cổng thông tin (MB).",
+        _int_at_least(1),
+        "20",
+    ),
+    Setting(
+        "IOC_PORTAL_CACHE_SECONDS",
+        "300",
+        "How long a public portal page is kept in the cache at most (0: no cache). A publish "
+        "replaces every kept page within a second, whatever this is.",
+        "Thời gian tối đa giữ một trang công khai của cổng trong bộ nhớ đệm (0: không dùng). "
+        "Khi đăng bài, mọi trang được làm mới trong vòng một giây.",
+        _int_at_least(0),
+        "300",
+    ),
+    Setting(
+        "IOC_PORTAL_VIDEO_HOSTS",
+        "",
+        "Hosts of the province's own video service that articles may embed videos from "
+        "(comma-separated); none by default.",
+        "Máy chủ video của tỉnh mà bài viết được nhúng video (cách nhau bằng dấu phẩy).",
+        _list,
+        "video.binhduong.gov.vn",
+    ),
+    Setting(
         "IOC_LOG_LEVEL",
         "INFO",
         "Log level: DEBUG, INFO, WARNING, ERROR.",

@@ -53,8 +53,22 @@ INSTALLED_APPS = [
     "ioc.feedback",
     "ioc.maps",
     "ioc.cameras",
+    "ioc.portal",
     "ioc.web",
     "ioc.demo",
+    # The portal's CMS (Wagtail): after our apps, so our templates win.
+    "wagtail.contrib.sitemaps",
+    "wagtail.sites",
+    "wagtail.users",
+    "wagtail.snippets",
+    "wagtail.documents",
+    "wagtail.images",
+    "wagtail.search",
+    "wagtail.admin",
+    "wagtail",
+    "modelcluster",
+    "taggit",
+    "django.contrib.sitemaps",
 ]
 
 MIDDLEWARE = [
@@ -62,6 +76,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "ioc.core.middleware.VietnameseFirstLocaleMiddleware",
+    "ioc.portal.cache.PortalCacheMiddleware",  # public portal pages for readers, from cache
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -241,6 +256,38 @@ if CONF["IOC_SECURE_COOKIES"]:
     SECURE_HSTS_SECONDS = 31536000
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# --- the portal (Wagtail) --------------------------------------------------------------------
+WAGTAIL_SITE_NAME = CONF["IOC_PORTAL_NAME"]
+WAGTAILADMIN_BASE_URL = CONF["IOC_PUBLIC_URL"].rstrip("/") or "http://127.0.0.1:8000"
+WAGTAILADMIN_LOGIN_URL = "/accounts/login/"  # ours: throttled, second factor, audited
+WAGTAIL_ALLOW_UNICODE_SLUGS = False  # "tin-kinh-te", not "tin-kinh-tế" (see PortalPage)
+WAGTAIL_ENABLE_UPDATE_CHECK = False  # no calls home from a closed network
+WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
+WAGTAIL_WORKFLOW_REQUIRE_REAPPROVAL_ON_EDIT = True
+WAGTAIL_MODERATION_ENABLED = True
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+WAGTAILDOCS_SERVE_METHOD = "serve_view"  # through Django: permission checks, no direct links
+WAGTAILDOCS_DOCUMENT_FORM_BASE = "ioc.portal.forms.DocumentForm"  # content checked, not only names
+WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "doc", "xlsx", "xls", "odt", "ods"]
+WAGTAILIMAGES_EXTENSIONS = ["jpg", "jpeg", "png", "webp", "avif"]
+WAGTAILIMAGES_MAX_UPLOAD_SIZE = CONF["IOC_PORTAL_UPLOAD_MB"] * 1024 * 1024
+WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
+WAGTAILIMAGES_AVIF_QUALITY = 60
+WAGTAILIMAGES_WEBP_QUALITY = 78
+WAGTAILADMIN_RICH_TEXT_EDITORS = {
+    "default": {
+        "WIDGET": "wagtail.admin.rich_text.DraftailRichTextArea",
+        "OPTIONS": {
+            "features": ["h2", "h3", "bold", "italic", "ol", "ul", "link", "document-link"]
+        },
+    }
+}
+IOC_PORTAL_UPLOAD_MB = CONF["IOC_PORTAL_UPLOAD_MB"]
+IOC_PORTAL_CACHE_SECONDS = CONF["IOC_PORTAL_CACHE_SECONDS"]
+IOC_PORTAL_VIDEO_HOSTS = CONF["IOC_PORTAL_VIDEO_HOSTS"]
+# Wagtail's admin lists pages in its own permitted languages; ours are Vietnamese and English.
+WAGTAILADMIN_PERMITTED_LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
+
 # --- language and time -----------------------------------------------------------------------
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
@@ -270,7 +317,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": CONF["IOC_LOG_LEVEL"]},
     # httpx logs every request at INFO: a thousand camera probes a minute, agency API pages.
-    "loggers": {"axes": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
+    # wagtail logs every page created at INFO: hundreds in a demo build.
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},
+        "wagtail": {"level": "WARNING"},
+    },
 }
 
 if CONF["_unknown"]:

@@ -1,6 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.documents import urls as wagtaildocs_urls
 
 from ioc.api import api
 from ioc.feedback import webhook
@@ -28,6 +31,11 @@ urlpatterns = [
     path("api/push/<int:pk>/", push_views.push, name="push"),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
+    path("cms/", include(wagtailadmin_urls)),
+    path("documents/", include(wagtaildocs_urls)),
+    path("", include("ioc.portal.urls")),
+    # The portal's pages: last, since Wagtail answers every other address under /.
+    path("", include(wagtail_urls)),
 ]
 
 if settings.DEBUG:  # pragma: no cover

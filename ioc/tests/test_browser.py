@@ -119,8 +119,10 @@ def no_horizontal_scroll(page: Any) -> bool:
 def test_home_is_vietnamese_and_styled(page: Any) -> None:
     page.goto("/")
     assert page.get_attribute("html", "lang") == "vi"
-    assert page.locator(".chips li").first.inner_text() == "Y tế"
-    assert page.locator("h1").inner_text() == "Tỉnh Bình Dương"
+    # the portal's home: its sections, a lead story with its picture
+    assert page.locator(".portal-nav a").first.inner_text() == "Chính trị"
+    assert page.locator(".portal-lead h3").inner_text()
+    assert page.locator(".portal-lead img").evaluate("img => img.naturalWidth") > 0
     # the bundle is built and loaded: the palette's variables are there
     assert page.evaluate("getComputedStyle(document.body).getPropertyValue('--ink')").strip()
     assert page.evaluate("typeof window.htmx") == "object"
@@ -144,10 +146,10 @@ def test_language_switch_without_script(browser: Any, live_server: Any, province
     )
     page = context.new_page()
     page.goto("/feedback/")
-    page.click("button[name=language][value=en]")
+    page.click("a[data-language=en]")
     page.wait_for_url(f"{live_server.url}/feedback/")
     assert page.get_attribute("html", "lang") == "en"
-    page.click("button[name=language][value=vi]")
+    page.click("a[data-language=vi]")
     assert page.get_attribute("html", "lang") == "vi"
     context.close()
 
@@ -203,5 +205,7 @@ def test_pages_fit_a_1920_screen(page: Any, live_server: Any) -> None:
     page.set_viewport_size({"width": 1920, "height": 1080})
     page.goto("/")
     assert no_horizontal_scroll(page)
-    main_width = page.evaluate("document.querySelector('.cards').getBoundingClientRect().width")
+    main_width = page.evaluate(
+        "document.querySelector('.portal-columns').getBoundingClientRect().width"
+    )
     assert 900 < main_width <= 1280

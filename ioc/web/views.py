@@ -5,13 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    HttpResponseServerError,
+    JsonResponse,
+)
 from django.shortcuts import render
 from django.template import loader
 from django.urls import NoReverseMatch, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import requires_csrf_token
@@ -25,8 +34,45 @@ from ioc.operations.models import Event
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    """The public face (the portal takes it over in the portal issue)."""
+    """The public face: the portal's home page, or, on a site without one yet, a landing page
+    with the way to the operations centre and the citizen reports."""
+    from wagtail.models import Site
+    from wagtail.views import serve
+
+    site = Site.find_for_request(request)
+    if site is not None and site.root_page.specific_class.__name__ == "HomePage":
+        response: HttpResponse = serve(request, "")
+        return response
     return render(request, "web/home.html", {"sectors": Sector.objects.all()})
+
+
+@require_safe
+@never_cache
+def switch_language(request: HttpRequest, code: str) -> HttpResponse:
+    """The language switch: a link, so that public pages hold no form and can be cached.
+
+    Choosing a language is not a change anyone could abuse (it sets a cookie of the
+    visitor's own), so it needs no CSRF token; ``next`` must stay on this site.
+    """
+    if code not in dict(settings.LANGUAGES):
+        raise Http404(code)
+    target = request.GET.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "/"
+    response = HttpResponseRedirect(target)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        code,
+        max_age=settings.LANGUAGE_COOKIE_AGE or 365 * 86400,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE or "Lax",
+    )
+    return response
 
 
 @dataclass(frozen=True)

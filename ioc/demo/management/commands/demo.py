@@ -12,6 +12,7 @@ from ioc.demo import (  # noqa: F401  (the steps)
     fullscale,
     geo,
     live,
+    portal,
     province,
 )
 from ioc.demo.accounts import DEMO_USERS

@@ -1,0 +1,21 @@
+from django.urls import path, re_path
+from wagtail.contrib.sitemaps.views import sitemap
+
+from ioc.portal import feeds, views
+from ioc.portal.cache import publicly_cached
+
+app_name = "portal"
+urlpatterns = [
+    path("search/", views.search, name="search"),
+    path("feeds/rss.xml", publicly_cached(feeds.NewsFeed()), name="rss"),
+    path("feeds/atom.xml", publicly_cached(feeds.AtomNewsFeed()), name="atom"),
+    path("feeds/<slug:section>/rss.xml", publicly_cached(feeds.NewsFeed()), name="section-rss"),
+    path(
+        "feeds/<slug:section>/atom.xml",
+        publicly_cached(feeds.AtomNewsFeed()),
+        name="section-atom",
+    ),
+    path("sitemap.xml", publicly_cached(sitemap), name="sitemap"),
+    path("robots.txt", views.robots, name="robots"),
+    re_path(r"^media/images/(?P<name>[^/]+)$", views.rendition, name="rendition"),
+]
