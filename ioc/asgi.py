@@ -22,13 +22,14 @@ from django.core.asgi import get_asgi_application
 from django.core.wsgi import get_wsgi_application
 from django.urls import reverse
 
-from ioc.cameras.mjpeg import PREFIX as MJPEG_PREFIX
-
-asgi_django = get_asgi_application()
+asgi_django = get_asgi_application()  # sets Django up: the apps' modules import after it
 wsgi_django = WSGIMiddleware(
     get_wsgi_application(),  # type: ignore[arg-type]
     workers=settings.IOC_WEB_THREADS,
 )
+
+from ioc.cameras.mjpeg import PREFIX as MJPEG_PREFIX  # noqa: E402
+
 ASYNC_PATHS = (reverse("dashboards:live"), MJPEG_PREFIX)
 
 

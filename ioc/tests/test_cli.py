@@ -58,3 +58,19 @@ def test_migrate_demo_and_createadmin_on_a_fresh_var_dir(tmp_path):
     )
     assert again.returncode != 0
     assert "is taken" in again.stderr and "đã tồn tại" in again.stderr
+
+
+def test_the_asgi_application_imports_in_a_fresh_process(tmp_path: Path) -> None:
+    """`ioc serve --workers N` starts each worker by importing ``ioc.asgi`` in a new
+    interpreter, with nothing set up before: the module must set Django up itself first."""
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    proc = subprocess.run(
+        [sys.executable, "-c", "import ioc.asgi; print(ioc.asgi.ASYNC_PATHS)"],
+        env={**env, "IOC_VAR_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "/ioc/live/" in proc.stdout
