@@ -32,6 +32,11 @@ class Server:
         self.stop()
 
     def start(self) -> None:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                raise RuntimeError(f"port {self.port} is taken: another server would be measured")
+        except OSError:
+            pass
         self.process = subprocess.Popen(  # noqa: S603 (our own command line)
             [
                 sys.executable,
