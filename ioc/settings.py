@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "ioc.demo",
     # The portal's CMS (Wagtail): after our apps, so our templates win.
     "wagtail.contrib.sitemaps",
+    "wagtail.contrib.routable_page",
     "wagtail.sites",
     "wagtail.users",
     "wagtail.snippets",

@@ -14,12 +14,10 @@ from django.utils import timezone
 
 from ioc.cameras.choices import Status
 from ioc.cameras.models import Camera
-from ioc.core.models import Sector
-from ioc.core.selectors import platform_owner
 from ioc.warehouse import writer
 from ioc.warehouse.models import Dataset
-from ioc.warehouse.schema import column, parse_schema
-from ioc.warehouse.services import announce_change, create_dataset
+from ioc.warehouse.schema import column
+from ioc.warehouse.services import announce_change, ensure_platform_dataset
 
 if TYPE_CHECKING:
     from ioc.cameras.health import Probe
@@ -73,27 +71,15 @@ def ensure_dataset(
     schema: dict[str, Any] | None = None,
     names: tuple[str, str, str] = HEALTH_NAMES,
 ) -> Dataset | None:
-    dataset = Dataset.objects.filter(slug=slug).first()
-    if dataset is not None:
-        return dataset
-    sector = (
-        Sector.objects.filter(code__in=["an-ninh-trat-tu", "giao-thong"]).order_by("code").first()
-        or Sector.objects.order_by("pk").first()
-    )
-    owner = platform_owner()
-    if sector is None or owner is None:
-        return None  # a platform with no sectors or agencies yet: nothing to file under
     name, name_en, description = names
-    return create_dataset(
-        actor=None,
-        slug=slug,
+    return ensure_platform_dataset(
+        slug,
+        schema or SCHEMA,
         name=name,
         name_en=name_en,
-        schema=parse_schema(schema or SCHEMA),
-        sector_id=sector.pk,
-        owner_id=owner.pk,
-        cadence="hourly",
         description=description,
+        sectors=("an-ninh-trat-tu", "giao-thong"),
+        cadence="hourly",
     )
 
 

@@ -19,14 +19,21 @@ from wagtail.images.models import Image
 from wagtail.rich_text import RichText
 
 from ioc.demo.registry import DemoContext, demo_step
-from ioc.portal.choices import DocumentStatus, DocumentType
+from ioc.portal.choices import CommentStatus, DocumentStatus, DocumentType, Organ, QuestionStatus
 from ioc.portal.indexing import inline_index
 from ioc.portal.models import (
     ArticlePage,
+    ConsultationPage,
     DocumentAttachment,
     DocumentRegisterPage,
+    DraftComment,
+    EventPage,
     HomePage,
+    LeaderPage,
     OfficialDocumentPage,
+    OrganisationPage,
+    Question,
+    QuestionIndexPage,
     SectionPage,
     StandardPage,
 )
@@ -284,7 +291,8 @@ def _portal(ctx: DemoContext) -> str:
             )
             DocumentAttachment.objects.create(page=doc, document=file, label="Toàn văn (PDF)")
     _pages(home)
-    return f"{count} articles, {documents} documents, {len(pictures)} pictures"
+    extra = _more(home, rng, pictures)
+    return f"{count} articles, {documents} documents, {len(pictures)} pictures, {extra}"
 
 
 def _pages(home: HomePage) -> None:
@@ -342,3 +350,172 @@ def _pages(home: HomePage) -> None:
             ),
         ]
         home.save_revision().publish()
+
+
+LEADERS = [  # fictional people
+    ("Nguyễn Minh Quang", "Bí thư Tỉnh ủy", Organ.STANDING, 1968),
+    ("Trần Thị Thu Hà", "Phó Bí thư Thường trực Tỉnh ủy", Organ.STANDING, 1972),
+    ("Lê Văn Phúc", "Phó Bí thư Tỉnh ủy, Chủ tịch UBND tỉnh", Organ.STANDING, 1970),
+    ("Phạm Quốc Thịnh", "Chủ nhiệm Ủy ban Kiểm tra Tỉnh ủy", Organ.INSPECTION, 1975),
+    ("Võ Thị Mai", "Trưởng Ban Tuyên giáo và Dân vận Tỉnh ủy", Organ.BOARDS, 1976),
+    ("Đặng Hoàng Long", "Chủ tịch HĐND tỉnh", Organ.COUNCIL, 1969),
+]
+QUESTIONS = [
+    (
+        "Thủ tục đất đai",
+        "Thủ tục tách thửa đất ở tại phường hiện nay cần những giấy tờ gì?",
+        "Hồ sơ gồm đơn đề nghị, giấy chứng nhận quyền sử dụng đất và bản vẽ tách thửa; nộp tại "
+        "Bộ phận một cửa của phường hoặc trực tuyến trên Cổng Dịch vụ công.",
+    ),
+    (
+        "Giáo dục",
+        "Khi nào công bố kế hoạch tuyển sinh lớp 10 năm học mới?",
+        "Sở Giáo dục và Đào tạo công bố kế hoạch tuyển sinh trước ngày 15/3 hằng năm trên cổng "
+        "thông tin của Sở và của tỉnh.",
+    ),
+    (
+        "Giao thông",
+        "Tuyến đường nối trung tâm hành chính bao giờ hoàn thành?",
+        "Theo kế hoạch, công trình hoàn thành trong quý IV; tiến độ cập nhật hằng tháng trên "
+        "Trung tâm Điều hành thông minh.",
+    ),
+    (
+        "Y tế",
+        "Người cao tuổi tiêm vắc xin cúm ở đâu?",
+        "Người dân đến trạm y tế phường, xã nơi cư trú; lịch tiêm được thông báo tại khu phố, ấp.",
+    ),
+    (
+        "Chuyển đổi số",
+        "Làm sao để theo dõi phản ánh đã gửi qua tổng đài 1022?",
+        "Mỗi phản ánh có mã tra cứu; nhập mã tại mục Phản ánh hiện trường để xem tiến độ xử lý.",
+    ),
+]
+
+
+def _portrait(n: int) -> bytes:
+    """A neutral silhouette (no real face), labelled as a demo picture."""
+    image = PILImage.new("RGB", (480, 600), (214, 224, 235))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse([165, 110, 315, 270], fill=(120, 136, 152))
+    draw.pieslice([70, 300, 410, 740], 180, 360, fill=(18, 50, 79))
+    draw.text((16, 560), f"Ảnh minh họa #{n + 1}", fill=(60, 70, 80), font=_font(22))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def _more(home: HomePage, rng: random.Random, pictures: list[Image]) -> str:
+    """Leaders' profiles, events, answered questions and a draft open for comment."""
+    now = timezone.now()
+    organisation = OrganisationPage.objects.first()
+    if organisation is not None and not LeaderPage.objects.exists():
+        for n, (name, position, organ, born) in enumerate(LEADERS):
+            portrait = Image.objects.create(
+                title=f"Chân dung minh họa {n + 1}",
+                file=ContentFile(_portrait(n), name=f"chan-dung-{n + 1}.jpg"),
+                description=f"Ảnh minh họa thay cho chân dung {name}",
+            )
+            organisation.add_child(
+                instance=LeaderPage(
+                    title=name,
+                    position=position,
+                    organ=organ,
+                    born=born,
+                    hometown=rng.choice(PLACES),
+                    portrait=portrait,
+                    duties="Phụ trách chung; theo dõi các lĩnh vực được phân công.",
+                )
+            )
+    events = SectionPage.objects.filter(slug="su-kien").first()
+    if events is not None and not EventPage.objects.exists():
+        for n, (title, place) in enumerate(
+            [
+                ("Hội nghị Ban Chấp hành Đảng bộ tỉnh mở rộng", "Hội trường Tỉnh ủy"),
+                ("Ngày hội Chuyển đổi số của tỉnh", "Trung tâm Hành chính tỉnh"),
+                ("Hội chợ nông sản và sản phẩm OCOP", "Quảng trường tỉnh"),
+            ]
+        ):
+            starts = (now + dt.timedelta(days=3 + n * 6)).replace(hour=8, minute=0, second=0)
+            events.add_child(
+                instance=EventPage(
+                    title=title,
+                    starts_at=starts,
+                    ends_at=starts + dt.timedelta(hours=8),
+                    place=place,
+                    summary=f"{title} diễn ra tại {place}.",
+                    first_published_at=now - dt.timedelta(days=1),
+                )
+            )
+    qa = QuestionIndexPage.objects.first()
+    if qa is not None and not Question.objects.exists():
+        for n, (topic, text, answer) in enumerate(QUESTIONS):
+            asked = now - dt.timedelta(days=30 - n * 5)
+            Question.objects.create(
+                page=qa,
+                name=rng.choice(["Anh Tuấn", "Chị Lan", "Ông Bảy", "Chị Hồng"]),
+                email=f"nguoidan{n}@example.com",
+                topic=topic,
+                text=text,
+                answer=answer,
+                status=QuestionStatus.PUBLISHED,
+                created_at=asked,
+                due_at=asked + dt.timedelta(days=14),
+                answered_at=asked + dt.timedelta(days=4),
+            )
+        Question.objects.create(
+            page=qa,
+            name="Anh Khoa",
+            email="khoa@example.com",
+            topic="Môi trường",
+            text="Xin hỏi lịch thu gom rác tại khu phố 3 đã thay đổi chưa?",
+            due_at=now + dt.timedelta(days=9),
+        )
+    drafts = StandardPage.objects.filter(slug="lay-y-kien-du-thao").first()
+    if drafts is not None and not ConsultationPage.objects.exists():
+        draft = ConsultationPage(
+            title="Dự thảo Nghị quyết về phát triển đô thị thông minh giai đoạn 2026 - 2030",
+            drafted_by="Ban Tuyên giáo và Dân vận Tỉnh ủy",
+            summary="Dự thảo nêu mục tiêu, nhiệm vụ và giải pháp xây dựng đô thị thông minh; "
+            "Nhân dân, tổ chức góp ý trong thời gian lấy ý kiến.",
+            body=_body(rng, "toàn tỉnh"),
+            opens_on=timezone.localdate() - dt.timedelta(days=10),
+            closes_on=timezone.localdate() + dt.timedelta(days=20),
+            first_published_at=now - dt.timedelta(days=10),
+        )
+        drafts.add_child(instance=draft)
+        for n, (name, organisation_name, text, status) in enumerate(
+            [
+                (
+                    "Nguyễn Văn Hòa",
+                    "",
+                    "Đề nghị bổ sung chỉ tiêu về tỷ lệ hồ sơ trực tuyến.",
+                    CommentStatus.APPROVED,
+                ),
+                (
+                    "Lê Thị Ngọc",
+                    "Hội Doanh nghiệp tỉnh",
+                    "Cần có cơ chế chia sẻ dữ liệu với doanh nghiệp.",
+                    CommentStatus.APPROVED,
+                ),
+                (
+                    "Trần Bình",
+                    "",
+                    "Nên ưu tiên camera giám sát giao thông ở các nút trọng điểm.",
+                    CommentStatus.APPROVED,
+                ),
+                ("Ẩn danh", "", "Góp ý chưa được duyệt.", CommentStatus.PENDING),
+            ]
+        ):
+            DraftComment.objects.create(
+                page=draft,
+                name=name,
+                email=f"gopy{n}@example.com",
+                organisation=organisation_name,
+                text=text,
+                status=status,
+                created_at=now - dt.timedelta(days=8 - n),
+            )
+    return (
+        f"{LeaderPage.objects.count()} profiles, {EventPage.objects.count()} events, "
+        f"{Question.objects.count()} questions, {DraftComment.objects.count()} comments on a draft"
+    )

@@ -17,15 +17,13 @@ from typing import Any
 import pyarrow as pa
 from django.utils import timezone
 
-from ioc.core.models import Sector
-from ioc.core.selectors import platform_owner
 from ioc.feedback.choices import OPEN, Status
 from ioc.feedback.models import Report
 from ioc.jobs.periodic import periodic
 from ioc.warehouse import writer
 from ioc.warehouse.models import Dataset
-from ioc.warehouse.schema import column, parse_schema
-from ioc.warehouse.services import announce_change, create_dataset
+from ioc.warehouse.schema import column
+from ioc.warehouse.services import announce_change, ensure_platform_dataset
 
 SLUG = "phan_anh_kien_nghi"
 ANSWERED = (Status.RESOLVED, Status.CLOSED)
@@ -75,28 +73,19 @@ SCHEMA: dict[str, Any] = {"columns": COLUMNS, "key": ["ma"]}
 
 
 def ensure_dataset() -> Dataset | None:
-    dataset = Dataset.objects.filter(slug=SLUG).first()
-    if dataset is not None:
-        return dataset
-    sector = Sector.objects.filter(code="dich-vu-cong").first() or Sector.objects.first()
-    owner = platform_owner()
-    if sector is None or owner is None:
-        return None  # a platform with no sectors or agencies yet: nothing to file under
-    return create_dataset(
-        actor=None,
-        slug=SLUG,
+    return ensure_platform_dataset(
+        SLUG,
+        SCHEMA,
         name="Phản ánh, kiến nghị của người dân",
         name_en="Citizen reports",
-        schema=parse_schema(SCHEMA),
-        sector_id=sector.pk,
-        owner_id=owner.pk,
-        cadence="daily",
-        due_time=dt.time(8),
-        is_open=True,
         description=(
             "Mỗi dòng một phản ánh (không có thông tin cá nhân): lĩnh vực, phường/xã, cơ quan, "
             "trạng thái, đúng hạn, mức hài lòng. Cập nhật 5 phút một lần từ hệ thống phản ánh."
         ),
+        sectors=("dich-vu-cong",),
+        cadence="daily",
+        due_time=dt.time(8),
+        is_open=True,
     )
 
 

@@ -5,6 +5,13 @@ from django.utils.translation import gettext_lazy as _
 
 # What every member of the editorial board needs: the CMS itself.
 BOARD = {"wagtailadmin.access_admin"}
+# Editors and approvers answer questions and moderate comments (never add or delete one).
+MODERATE = {
+    "portal.view_question",
+    "portal.change_question",
+    "portal.view_draftcomment",
+    "portal.change_draftcomment",
+}
 
 
 def _ensure_portal_after_migrate(app_config: AppConfig, **kwargs: Any) -> None:
@@ -29,6 +36,8 @@ class PortalConfig(AppConfig):
 
         for role in (Role.PORTAL_WRITER, Role.PORTAL_EDITOR, Role.PORTAL_APPROVER):
             ROLE_PERMISSIONS[role] |= BOARD
+        ROLE_PERMISSIONS[Role.PORTAL_EDITOR] |= MODERATE
+        ROLE_PERMISSIONS[Role.PORTAL_APPROVER] |= MODERATE
         ROLE_PERMISSIONS[Role.SYSTEM_ADMIN] |= BOARD
         post_migrate.connect(_ensure_portal_after_migrate, dispatch_uid="ioc.portal.ensure")
-        from ioc.portal import publishing  # noqa: F401  (periodic job, audit of the CMS)
+        from ioc.portal import publishing, visits  # noqa: F401  (periodic jobs, audit of the CMS)

@@ -76,27 +76,36 @@ class PortalCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if (
-            request.method not in {"GET", "HEAD"}
-            or settings.SESSION_COOKIE_NAME in request.COOKIES
-            or request.path.startswith(SKIP)
-            or len(request.get_full_path()) > 1000
-            or not settings.IOC_PORTAL_CACHE_SECONDS
-        ):
-            return self.get_response(request)
-        key = _key(request)
-        current = version()
-        kept = cache.get(key)
-        if kept is not None and kept[0] == current:
-            _version, status, headers, content = kept
-            response = HttpResponse(content, status=status)
-            for name, value in headers:
-                response[name] = value
-            response["X-Portal-Cache"] = "hit"
-            return response
+        from ioc.portal import visits
+
+        shared = (
+            request.method in {"GET", "HEAD"}
+            and settings.SESSION_COOKIE_NAME not in request.COOKIES
+            and "messages" not in request.COOKIES  # a note for this visitor ("thank you, ...")
+            and not request.path.startswith(SKIP)
+            and len(request.get_full_path()) <= 1000
+            and bool(settings.IOC_PORTAL_CACHE_SECONDS)
+        )
+        if shared:
+            key = _key(request)
+            current = version()
+            kept = cache.get(key)
+            if kept is not None and kept[0] == current:
+                _version, page_id, status, headers, content = kept
+                response = HttpResponse(content, status=status)
+                for name, value in headers:
+                    response[name] = value
+                response["X-Portal-Cache"] = "hit"
+                if page_id:
+                    visits.count(request, page_id)
+                return response
         response = self.get_response(request)
+        page_id = getattr(response, "portal_page_id", None)
+        if page_id and response.status_code == 200:
+            visits.count(request, page_id)
         if (
-            getattr(response, "portal_cache", False)
+            shared
+            and getattr(response, "portal_cache", False)
             and response.status_code == 200
             and not response.cookies
             and not response.streaming
@@ -105,7 +114,7 @@ class PortalCacheMiddleware:
             headers = [(k, v) for k, v in response.items() if k.lower() != "set-cookie"]
             cache.set(
                 key,
-                (current, response.status_code, headers, response.content),
+                (current, page_id, response.status_code, headers, response.content),
                 settings.IOC_PORTAL_CACHE_SECONDS,
             )
             response["X-Portal-Cache"] = "miss"

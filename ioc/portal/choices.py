@@ -31,3 +31,27 @@ class SearchKind(models.TextChoices):
     NEWS = "news", _("News")
     DOCUMENTS = "documents", _("Documents")
     PAGES = "pages", _("Pages")
+
+
+class Organ(models.TextChoices):
+    """The bodies a leader belongs to, in the order the organisation chart draws them."""
+
+    STANDING = "standing", _("Standing Committee of the Provincial Party Committee")
+    EXECUTIVE = "executive", _("Executive Committee of the Provincial Party Committee")
+    INSPECTION = "inspection", _("Inspection Commission")
+    BOARDS = "boards", _("Boards of the Provincial Party Committee")
+    COUNCIL = "council", _("Provincial People's Council")
+    COMMITTEE = "committee", _("Provincial People's Committee")
+
+
+class QuestionStatus(models.TextChoices):
+    NEW = "new", _("Waiting for an answer")
+    PUBLISHED = "published", _("Answered and published")
+    ANSWERED = "answered", _("Answered privately")
+    REJECTED = "rejected", _("Not answered")
+
+
+class CommentStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for moderation")
+    APPROVED = "approved", _("Published")
+    REJECTED = "rejected", _("Not published")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page as PaginatorPage
 from django.core.paginator import Paginator
@@ -23,13 +24,20 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from ioc.core.text import fold
 from ioc.portal.blocks import BodyBlock, LinkBlock
-from ioc.portal.choices import DocumentStatus, DocumentType
+from ioc.portal.choices import (
+    CommentStatus,
+    DocumentStatus,
+    DocumentType,
+    Organ,
+    QuestionStatus,
+)
 
 PER_PAGE = 12
 
@@ -64,7 +72,10 @@ class PortalPage(Page):
     def serve(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         from ioc.portal.cache import cacheable
 
-        return cacheable(super().serve(request, *args, **kwargs))
+        response = super().serve(request, *args, **kwargs)
+        response.portal_page_id = self.pk  # counted as a view of this page (visits.py)
+        # A view that says otherwise (a form: its page holds a CSRF token) is never kept.
+        return response if hasattr(response, "portal_cache") else cacheable(response)
 
     def search_text(self) -> str:
         return self.title
@@ -88,7 +99,14 @@ class HomePage(PortalPage):
 
     max_count = 1
     parent_page_types = ["wagtailcore.Page"]
-    subpage_types = ["portal.SectionPage", "portal.DocumentRegisterPage", "portal.StandardPage"]
+    subpage_types = [
+        "portal.SectionPage",
+        "portal.DocumentRegisterPage",
+        "portal.StandardPage",
+        "portal.OrganisationPage",
+        "portal.QuestionIndexPage",
+        "portal.ConsultationPage",
+    ]
     content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("services")]
 
     class Meta:
@@ -109,7 +127,7 @@ class SectionPage(PortalPage):
     on_home = models.BooleanField(_("show on the home page"), default=True)
 
     parent_page_types = ["portal.HomePage"]
-    subpage_types = ["portal.ArticlePage"]
+    subpage_types = ["portal.ArticlePage", "portal.EventPage"]
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     promote_panels = [*Page.promote_panels, FieldPanel("on_home")]
 
@@ -306,7 +324,12 @@ class StandardPage(PortalPage):
     body = StreamField(BodyBlock(), blank=True, verbose_name=_("body"))
 
     parent_page_types = ["portal.HomePage", "portal.StandardPage"]
-    subpage_types = ["portal.StandardPage"]
+    subpage_types = [
+        "portal.StandardPage",
+        "portal.OrganisationPage",
+        "portal.QuestionIndexPage",
+        "portal.ConsultationPage",
+    ]
     content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body")]
     search_fields = [
         *PortalPage.search_fields,
@@ -319,3 +342,273 @@ class StandardPage(PortalPage):
 
     def search_text(self) -> str:
         return " ".join([self.title, self.intro, stream_text(self.body)])
+
+
+class EventPage(PortalPage):
+    """An event (a congress, a conference, a festival): when, where, what."""
+
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"), null=True, blank=True)
+    place = models.CharField(_("place"), max_length=200)
+    summary = models.TextField(_("summary"), max_length=400)
+    body = StreamField(BodyBlock(), blank=True, verbose_name=_("body"))
+
+    parent_page_types = ["portal.SectionPage"]
+    subpage_types: list[str] = []
+    content_panels = [
+        *Page.content_panels,
+        FieldRowPanel([FieldPanel("starts_at"), FieldPanel("ends_at")]),
+        FieldPanel("place"),
+        FieldPanel("summary"),
+        FieldPanel("body"),
+    ]
+    search_fields = [
+        *PortalPage.search_fields,
+        index.SearchField("summary"),
+        index.FilterField("starts_at"),
+    ]
+
+    class Meta:
+        verbose_name = _("event")
+
+    def clean(self) -> None:
+        super().clean()
+        if self.ends_at and self.starts_at and self.ends_at < self.starts_at:
+            raise ValidationError({"ends_at": _("An event ends after it starts.")})
+
+    def search_text(self) -> str:
+        return " ".join([self.title, self.place, self.summary])
+
+
+class OrganisationPage(PortalPage):
+    """The organisation: its bodies drawn as a chart, each with its members' profiles."""
+
+    intro = models.TextField(_("introduction"), blank=True, max_length=500)
+    body = StreamField(BodyBlock(), blank=True, verbose_name=_("body"))
+
+    parent_page_types = ["portal.HomePage", "portal.StandardPage"]
+    subpage_types = ["portal.LeaderPage"]
+    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body")]
+
+    class Meta:
+        verbose_name = _("organisation chart")
+
+    def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context(request, *args, **kwargs)
+        leaders = list(LeaderPage.objects.live().public().child_of(self).select_related("portrait"))
+        context["bodies"] = [
+            (label, [leader for leader in leaders if leader.organ == value])
+            for value, label in Organ.choices
+            if any(leader.organ == value for leader in leaders)
+        ]
+        return context
+
+
+class LeaderPage(PortalPage):
+    """A leader's profile (the title is the person's name)."""
+
+    position = models.CharField(_("position"), max_length=200)
+    organ = models.CharField(_("body"), max_length=20, choices=Organ.choices)
+    portrait = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("portrait"),
+    )
+    born = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
+    hometown = models.CharField(_("hometown"), max_length=200, blank=True)
+    duties = models.TextField(_("responsibilities"), blank=True, max_length=2000)
+    biography = StreamField(BodyBlock(), blank=True, verbose_name=_("biography"))
+
+    parent_page_types = ["portal.OrganisationPage"]
+    subpage_types: list[str] = []
+    content_panels = [
+        *Page.content_panels,
+        FieldRowPanel([FieldPanel("position"), FieldPanel("organ")]),
+        FieldPanel("portrait"),
+        FieldRowPanel([FieldPanel("born"), FieldPanel("hometown")]),
+        FieldPanel("duties"),
+        FieldPanel("biography"),
+    ]
+    search_fields = [*PortalPage.search_fields, index.SearchField("position")]
+
+    class Meta:
+        verbose_name = _("leader's profile")
+
+    def search_text(self) -> str:
+        return " ".join([self.title, self.position, self.duties])
+
+
+class QuestionIndexPage(RoutablePageMixin, PortalPage):
+    """Q&A: citizens ask (``ask/``), the board answers within ``answer_days`` working days,
+    answered questions are published here."""
+
+    intro = models.TextField(_("introduction"), blank=True, max_length=500)
+    answer_days = models.PositiveSmallIntegerField(_("working days to answer"), default=10)
+
+    parent_page_types = ["portal.HomePage", "portal.StandardPage"]
+    subpage_types: list[str] = []
+    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("answer_days")]
+
+    class Meta:
+        verbose_name = _("questions and answers")
+
+    @path("")
+    def answered(self, request: HttpRequest) -> Any:
+        published = self.questions.filter(status=QuestionStatus.PUBLISHED).order_by("-answered_at")
+        return self.render(request, context_overrides={"questions": paginate(request, published)})
+
+    @path("ask/")
+    def ask(self, request: HttpRequest) -> Any:
+        from ioc.portal import public_input
+
+        return public_input.ask(self, request)
+
+
+class ConsultationPage(RoutablePageMixin, PortalPage):
+    """A draft open for public comment (lấy ý kiến dự thảo): the text, its files, the period;
+    comments are moderated, and every one is kept (a rejected one with its reason)."""
+
+    drafted_by = models.CharField(_("drafting body"), max_length=200)
+    summary = models.TextField(_("summary"), max_length=1000)
+    body = StreamField(BodyBlock(), blank=True, verbose_name=_("body"))
+    opens_on = models.DateField(_("comments open on"))
+    closes_on = models.DateField(_("comments close on"))
+
+    parent_page_types = ["portal.HomePage", "portal.StandardPage"]
+    subpage_types: list[str] = []
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("drafted_by"),
+        FieldPanel("summary"),
+        FieldRowPanel([FieldPanel("opens_on"), FieldPanel("closes_on")]),
+        FieldPanel("body"),
+    ]
+    search_fields = [*PortalPage.search_fields, index.SearchField("summary")]
+
+    class Meta:
+        verbose_name = _("draft for comment")
+
+    def clean(self) -> None:
+        super().clean()
+        if self.opens_on and self.closes_on and self.closes_on < self.opens_on:
+            raise ValidationError({"closes_on": _("Comments close after they open.")})
+
+    def is_open(self) -> bool:
+        today = timezone.localdate()
+        return self.opens_on <= today <= self.closes_on
+
+    def search_text(self) -> str:
+        return " ".join([self.title, self.drafted_by, self.summary, stream_text(self.body)])
+
+    @path("")
+    def draft(self, request: HttpRequest) -> Any:
+        comments = self.comments.filter(status=CommentStatus.APPROVED).order_by("created_at")
+        return self.render(request, context_overrides={"comments": comments})
+
+    @path("comment/")
+    def comment(self, request: HttpRequest) -> Any:
+        from ioc.portal import public_input
+
+        return public_input.comment(self, request)
+
+
+class Question(models.Model):
+    """A citizen's question. Contact details stay private; only the question and the answer
+    are published, without the asker's e-mail or phone."""
+
+    page = models.ForeignKey(QuestionIndexPage, on_delete=models.PROTECT, related_name="questions")
+    name = models.CharField(_("name"), max_length=120)
+    email = models.EmailField(_("e-mail"))
+    topic = models.CharField(_("topic"), max_length=200, blank=True)
+    text = models.TextField(_("question"), max_length=3000)
+    status = models.CharField(
+        _("status"), max_length=12, choices=QuestionStatus.choices, default=QuestionStatus.NEW
+    )
+    due_at = models.DateTimeField(_("answer due"))
+    answer = models.TextField(_("answer"), blank=True, max_length=10000)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    reason = models.CharField(_("reason for rejecting"), max_length=300, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("asked"), default=timezone.now, editable=False)
+
+    panels = [
+        FieldPanel("topic"),
+        FieldPanel("text", read_only=True),
+        FieldPanel("answer"),
+        FieldPanel("status"),
+        FieldPanel("reason"),
+    ]
+
+    class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        ordering = ["due_at"]
+        indexes = [models.Index(fields=["page", "status", "answered_at"])]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+    def clean(self) -> None:
+        if self.status == QuestionStatus.PUBLISHED and not self.answer.strip():
+            raise ValidationError({"answer": _("Write the answer before publishing it.")})
+        if self.status == QuestionStatus.REJECTED and not self.reason.strip():
+            raise ValidationError({"reason": _("Say why the question is not answered.")})
+
+    @property
+    def overdue(self) -> bool:
+        return self.status == QuestionStatus.NEW and self.due_at < timezone.now()
+
+
+class DraftComment(models.Model):
+    page = models.ForeignKey(ConsultationPage, on_delete=models.PROTECT, related_name="comments")
+    name = models.CharField(_("name"), max_length=120)
+    email = models.EmailField(_("e-mail"))
+    organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+    text = models.TextField(_("comment"), max_length=5000)
+    status = models.CharField(
+        _("status"), max_length=10, choices=CommentStatus.choices, default=CommentStatus.PENDING
+    )
+    reason = models.CharField(_("reason for rejecting"), max_length=300, blank=True)
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    moderated_at = models.DateTimeField(_("moderated"), null=True, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("sent"), default=timezone.now, editable=False)
+
+    panels = [FieldPanel("text", read_only=True), FieldPanel("status"), FieldPanel("reason")]
+
+    class Meta:
+        verbose_name = _("comment on a draft")
+        verbose_name_plural = _("comments on drafts")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+    def clean(self) -> None:
+        if self.status == CommentStatus.REJECTED and not self.reason.strip():
+            raise ValidationError({"reason": _("Say why the comment is not published.")})
+
+
+class PageVisits(models.Model):
+    """Views of a page on a day by readers (programs not counted); see visits.py."""
+
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    views = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("page views")
+        verbose_name_plural = _("page views")
+        constraints = [models.UniqueConstraint(fields=["page", "day"], name="portal_visit_once")]
+        indexes = [models.Index(fields=["day"])]
+
+    def __str__(self) -> str:
+        return f"{self.page_id} {self.day}: {self.views}"

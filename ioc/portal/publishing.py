@@ -18,7 +18,7 @@ from typing import Any
 from django.core.management import call_command
 from django.db.models.signals import post_save
 from django.dispatch import receiver
-from wagtail.models import Page, PageLogEntry, Revision
+from wagtail.models import ModelLogEntry, Page, PageLogEntry, Revision
 
 from ioc.core.audit import record
 from ioc.core.choices import AuditAction
@@ -58,15 +58,29 @@ def publish_scheduled(now: dt.datetime) -> dict[str, Any]:
 def _audit(
     sender: type[PageLogEntry], instance: PageLogEntry, created: bool, **kwargs: Any
 ) -> None:
-    """Every CMS action (edit, submit, approve, reject, publish, unpublish, lock, revert,
-    delete) also goes into the platform's audit log, with who did it."""
-    if not created or not _mirror.get():
-        return
+    """Every CMS action on a page (edit, submit, approve, reject, publish, unpublish, lock,
+    revert, delete) also goes into the platform's audit log, with who did it."""
+    if created and _mirror.get():
+        _record(instance, "portal.page", str(instance.page_id))
+
+
+@receiver(post_save, sender=ModelLogEntry, dispatch_uid="ioc.portal.audit-models")
+def _audit_model(
+    sender: type[ModelLogEntry], instance: ModelLogEntry, created: bool, **kwargs: Any
+) -> None:
+    """The same for images, files, answers to questions and moderated comments."""
+    if created and _mirror.get():
+        model = instance.content_type.model_class()
+        kind = model._meta.label_lower if model else instance.content_type.model
+        _record(instance, kind, str(instance.object_id))
+
+
+def _record(entry: Any, object_type: str, object_id: str) -> None:
     record(
-        actor=instance.user,
-        action=ACTIONS.get(instance.action, AuditAction.ACTION),
-        object_type="portal.page",
-        object_id=str(instance.page_id),
-        object_repr=instance.label,
-        message=instance.action,
+        actor=entry.user,
+        action=ACTIONS.get(entry.action, AuditAction.ACTION),
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=entry.label,
+        message=entry.action,
     )

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
+
 from ioc.portal.models import (
     ArticlePage,
+    ConsultationPage,
     DocumentRegisterPage,
+    EventPage,
     HomePage,
     OfficialDocumentPage,
+    OrganisationPage,
+    QuestionIndexPage,
     SectionPage,
     StandardPage,
 )
@@ -35,7 +41,19 @@ def home(page: HomePage) -> dict[str, Any]:
         if register
         else []
     )
+    today = timezone.localdate()
     return {
+        "events": EventPage.objects.live()
+        .public()
+        .descendant_of(page)
+        .filter(starts_at__date__gte=today)
+        .order_by("starts_at")[:4],
+        "consultations": ConsultationPage.objects.live()
+        .public()
+        .descendant_of(page)
+        .filter(opens_on__lte=today, closes_on__gte=today)
+        .order_by("closes_on")[:3],
+        "questions": QuestionIndexPage.objects.live().public().descendant_of(page).first(),
         "lead": lead,
         "latest": [a for a in latest if a is not lead][:8],
         "sections": sections,
@@ -53,6 +71,6 @@ def navigation(root: Any) -> list[Any]:
         .live()
         .public()
         .in_menu()
-        .type(SectionPage, DocumentRegisterPage, StandardPage)
+        .type(SectionPage, DocumentRegisterPage, StandardPage, OrganisationPage, QuestionIndexPage)
         .specific()
     )

@@ -30,7 +30,14 @@ from wagtail.models import (
 
 from ioc.accounts.choices import Role
 from ioc.portal.indexing import inline_index
-from ioc.portal.models import DocumentRegisterPage, HomePage, SectionPage, StandardPage
+from ioc.portal.models import (
+    DocumentRegisterPage,
+    HomePage,
+    OrganisationPage,
+    QuestionIndexPage,
+    SectionPage,
+    StandardPage,
+)
 from ioc.portal.publishing import unaudited
 
 SECTIONS = [
@@ -99,6 +106,26 @@ def _ensure() -> HomePage:
     for slug, title in (("gioi-thieu", "Giới thiệu"), ("lien-he", "Liên hệ")):
         if not StandardPage.objects.filter(slug=slug).exists():
             home.add_child(instance=StandardPage(title=title, slug=slug, show_in_menus=True))
+    about = StandardPage.objects.filter(slug="gioi-thieu").first()
+    if about is not None and not OrganisationPage.objects.exists():
+        about.add_child(instance=OrganisationPage(title="Cơ cấu tổ chức", slug="co-cau-to-chuc"))
+    if not QuestionIndexPage.objects.exists():
+        home.add_child(
+            instance=QuestionIndexPage(
+                title="Hỏi - đáp",
+                slug="hoi-dap",
+                show_in_menus=True,
+                intro="Người dân, doanh nghiệp gửi câu hỏi; Ban Biên tập trả lời và công bố.",
+            )
+        )
+    if not StandardPage.objects.filter(slug="lay-y-kien-du-thao").exists():
+        home.add_child(
+            instance=StandardPage(
+                title="Lấy ý kiến dự thảo",
+                slug="lay-y-kien-du-thao",
+                intro="Các dự thảo văn bản đang lấy ý kiến góp ý của Nhân dân.",
+            )
+        )
     _board(home)
     return home
 

@@ -99,6 +99,47 @@ def create_dataset(
     return dataset
 
 
+def ensure_platform_dataset(
+    slug: str,
+    schema: dict[str, Any],
+    *,
+    name: str,
+    name_en: str,
+    description: str,
+    sectors: tuple[str, ...],
+    **fields: Any,
+) -> Dataset | None:
+    """The dataset a module of the platform writes its own figures into (camera health,
+    citizen reports, portal visits), created the first time: owned by the platform's
+    agency, filed under the first of ``sectors`` that exists. None on a platform with no
+    sectors or agencies yet (nothing to file it under)."""
+    from ioc.core.models import Sector
+    from ioc.core.selectors import platform_owner
+    from ioc.warehouse.schema import parse_schema
+
+    dataset = Dataset.objects.filter(slug=slug).first()
+    if dataset is not None:
+        return dataset
+    sector = (
+        Sector.objects.filter(code__in=sectors).order_by("code").first()
+        or Sector.objects.order_by("pk").first()
+    )
+    owner = platform_owner()
+    if sector is None or owner is None:
+        return None
+    return create_dataset(
+        actor=None,
+        slug=slug,
+        name=name,
+        name_en=name_en,
+        schema=parse_schema(schema),
+        sector_id=sector.pk,
+        owner_id=owner.pk,
+        description=description,
+        **fields,
+    )
+
+
 def change_schema(dataset: Dataset, new: Schema, *, actor: User | None) -> list[Change]:
     """Migrate the dataset's table to ``new`` (add columns, widen types) as a new version.
 

@@ -16,6 +16,8 @@ from ioc.portal.models import (
     DocumentRegisterPage,
     HomePage,
     OfficialDocumentPage,
+    OrganisationPage,
+    QuestionIndexPage,
     SectionPage,
     StandardPage,
 )
@@ -30,7 +32,13 @@ def test_the_skeleton_replaces_wagtails_welcome_page_and_is_made_once(home: Any)
     assert not Page.objects.filter(title__startswith="Welcome").exists()
     assert {s.slug for s in SectionPage.objects.child_of(home)} == {slug for slug, _ in SECTIONS}
     assert DocumentRegisterPage.objects.count() == 1
-    assert set(StandardPage.objects.values_list("slug", flat=True)) == {"gioi-thieu", "lien-he"}
+    assert set(StandardPage.objects.values_list("slug", flat=True)) == {
+        "gioi-thieu",
+        "lien-he",
+        "lay-y-kien-du-thao",
+    }
+    assert OrganisationPage.objects.get().get_parent().slug == "gioi-thieu"
+    assert QuestionIndexPage.objects.get().slug == "hoi-dap"
     section = SectionPage.objects.get(slug="kinh-te")
     section.title = "Kinh tế - Đầu tư"  # an editor's change
     section.save()
