@@ -264,7 +264,6 @@ WAGTAILADMIN_LOGIN_URL = "/accounts/login/"  # ours: throttled, second factor, a
 WAGTAIL_ALLOW_UNICODE_SLUGS = False  # "tin-kinh-te", not "tin-kinh-tế" (see PortalPage)
 WAGTAIL_ENABLE_UPDATE_CHECK = False  # no calls home from a closed network
 WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
-WAGTAIL_WORKFLOW_REQUIRE_REAPPROVAL_ON_EDIT = True
 WAGTAIL_MODERATION_ENABLED = True
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_SERVE_METHOD = "serve_view"  # through Django: permission checks, no direct links

@@ -7,6 +7,7 @@ from urllib.parse import urlparse
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.documents.blocks import DocumentChooserBlock
@@ -88,8 +89,18 @@ class VideoBlock(blocks.StructBlock):
         label = _("Video")
 
 
+class ParagraphBlock(blocks.RichTextBlock):
+    """Rich text that says something: an empty paragraph is an error, not a blank article."""
+
+    def clean(self, value: Any) -> Any:
+        value = super().clean(value)
+        if not strip_tags(value.source).strip():
+            raise ValidationError(_("Write the text, or remove the empty block."))
+        return value
+
+
 class BodyBlock(blocks.StreamBlock):
-    paragraph = blocks.RichTextBlock(features=RICH_TEXT, label=_("Text"))
+    paragraph = ParagraphBlock(features=RICH_TEXT, label=_("Text"))
     figure = FigureBlock()
     quote = QuoteBlock()
     video = VideoBlock()
