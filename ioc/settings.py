@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     # The portal's CMS (Wagtail): after our apps, so our templates win.
     "wagtail.contrib.sitemaps",
     "wagtail.contrib.routable_page",
+    "wagtail.contrib.simple_translation",
+    "wagtail.locales",
     "wagtail.sites",
     "wagtail.users",
     "wagtail.snippets",
@@ -261,6 +263,10 @@ if CONF["IOC_SECURE_COOKIES"]:
 WAGTAIL_SITE_NAME = CONF["IOC_PORTAL_NAME"]
 WAGTAILADMIN_BASE_URL = CONF["IOC_PUBLIC_URL"].rstrip("/") or "http://127.0.0.1:8000"
 WAGTAILADMIN_LOGIN_URL = "/accounts/login/"  # ours: throttled, second factor, audited
+# Pages in Vietnamese, and in English where an editor has translated them (the introduction,
+# the contact page): the visitor's language picks the translation, Vietnamese otherwise.
+WAGTAIL_I18N_ENABLED = True
+WAGTAIL_CONTENT_LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
 WAGTAIL_ALLOW_UNICODE_SLUGS = False  # "tin-kinh-te", not "tin-kinh-tế" (see PortalPage)
 WAGTAIL_ENABLE_UPDATE_CHECK = False  # no calls home from a closed network
 WAGTAIL_ENABLE_WHATS_NEW_BANNER = False

@@ -16,6 +16,7 @@ from PIL import Image as PILImage
 from PIL import ImageDraw, ImageFont
 from wagtail.documents.models import Document
 from wagtail.images.models import Image
+from wagtail.models import Locale
 from wagtail.rich_text import RichText
 
 from ioc.demo.registry import DemoContext, demo_step
@@ -292,6 +293,7 @@ def _portal(ctx: DemoContext) -> str:
             DocumentAttachment.objects.create(page=doc, document=file, label="Toàn văn (PDF)")
     _pages(home)
     extra = _more(home, rng, pictures)
+    _english(home)
     return f"{count} articles, {documents} documents, {len(pictures)} pictures, {extra}"
 
 
@@ -519,3 +521,48 @@ def _more(home: HomePage, rng: random.Random, pictures: list[Image]) -> str:
         f"{LeaderPage.objects.count()} profiles, {EventPage.objects.count()} events, "
         f"{Question.objects.count()} questions, {DraftComment.objects.count()} comments on a draft"
     )
+
+
+def _english(home: HomePage) -> None:
+    """The English version of the home, introduction and contact pages (translated by an
+    editor: here written once)."""
+    english = Locale.objects.get(language_code="en")
+    if home.get_translation_or_none(english) is not None:
+        return
+    texts: dict[int, tuple[str, str, str | None]] = {
+        home.pk: (
+            "Provincial Party Committee e-portal",
+            "Official news of the province's Party Committee and authorities.",
+            None,
+        ),
+    }
+    about = StandardPage.objects.filter(slug="gioi-thieu", locale=home.locale).first()
+    contact = StandardPage.objects.filter(slug="lien-he", locale=home.locale).first()
+    if about is not None:
+        texts[about.pk] = (
+            "About the portal",
+            "The electronic information portal of the demo province's Party Committee.",
+            "<h2>Role</h2><p>The portal publishes the news and official documents of the "
+            "Provincial Party Committee, to serve its leadership and inform the public.</p>"
+            "<h2>Editorial board</h2><p>Representatives of the Party Committee's boards and "
+            "office (the names in this demo are fictional).</p>",
+        )
+    if contact is not None:
+        texts[contact.pk] = (
+            "Contact",
+            "The portal's editorial board.",
+            "<p>Address: Provincial Administrative Centre, Phu Loi ward.</p>"
+            "<p>Telephone: 0274 000 0000 · E-mail: bbt@example.gov.vn</p>"
+            "<p>Citizen reports: hotline 1022 or the Citizen reports section.</p>",
+        )
+    for page in [home, about, contact]:
+        if page is None:
+            continue
+        title, intro, body = texts[page.pk]
+        translated = page.copy_for_translation(english, copy_parents=True).specific
+        translated.title = title
+        translated.draft_title = title
+        translated.intro = intro
+        if body is not None:
+            translated.body = [("paragraph", RichText(body))]
+        translated.save_revision().publish()

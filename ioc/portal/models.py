@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Page as PaginatorPage
 from django.core.paginator import Paginator
 from django.db import models
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import slugify
@@ -26,7 +26,7 @@ from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import StreamField
-from wagtail.models import Orderable, Page
+from wagtail.models import Locale, Orderable, Page
 from wagtail.search import index
 
 from ioc.core.text import fold
@@ -97,8 +97,7 @@ class HomePage(PortalPage):
         ),
     )
 
-    max_count = 1
-    parent_page_types = ["wagtailcore.Page"]
+    parent_page_types = ["wagtailcore.Page"]  # the root: one home per language
     subpage_types = [
         "portal.SectionPage",
         "portal.DocumentRegisterPage",
@@ -112,11 +111,29 @@ class HomePage(PortalPage):
     class Meta:
         verbose_name = _("home page")
 
+    def original(self) -> HomePage:
+        """The Vietnamese home page (this one, unless this is a translation)."""
+        if self.locale_id == Locale.get_default().pk:
+            return self
+        found = self.get_translation_or_none(Locale.get_default())
+        return found.specific if found is not None else self
+
+    def route(self, request: HttpRequest, path_components: list[str]) -> Any:
+        # A translated home holds only what was translated (the introduction, the contact
+        # page): every other address is the Vietnamese page's, in any language.
+        try:
+            return super().route(request, path_components)
+        except Http404:
+            original = self.original()
+            if original.pk == self.pk:
+                raise
+            return original.route(request, path_components)
+
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
         from ioc.portal import selectors
 
         context = super().get_context(request, *args, **kwargs)
-        context.update(selectors.home(self))
+        context.update(selectors.home(self.original()))
         return context
 
 

@@ -135,7 +135,9 @@ def _home() -> HomePage:
         Locale.objects.create(
             language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
         )
-    home = HomePage.objects.first()
+    for code, _name in settings.WAGTAIL_CONTENT_LANGUAGES:  # English, for translations
+        Locale.objects.get_or_create(language_code=code)
+    home = HomePage.objects.filter(locale=Locale.get_default()).first()
     if home is None:
         root = Page.get_first_root_node() or Page.add_root(title="Root", slug="root")
         home = root.add_child(instance=HomePage(title=portal_name(), slug=slugify("trang-chu")))

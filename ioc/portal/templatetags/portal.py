@@ -20,7 +20,7 @@ def portal_sections(context: dict[str, Any]) -> list[Any]:
     """The portal's menu: the home page's children shown in menus."""
     request = context.get("request")
     site = Site.find_for_request(request) if request is not None else None
-    return selectors.navigation(site.root_page if site else None)
+    return selectors.navigation(site.root_page.localized if site else None)
 
 
 @register.simple_tag
