@@ -550,6 +550,7 @@ class Question(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    answer_sent_at = models.DateTimeField(_("answer e-mailed"), null=True, blank=True)
     reason = models.CharField(_("reason for rejecting"), max_length=300, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("asked"), default=timezone.now, editable=False)

@@ -21,6 +21,7 @@ from wagtail.admin.menu import MenuItem
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import EditView, SnippetViewSet, SnippetViewSetGroup
 
+from ioc.portal import answers
 from ioc.portal.choices import CommentStatus, QuestionStatus
 from ioc.portal.models import DraftComment, Question
 
@@ -32,7 +33,9 @@ class AnswerView(EditView):
             if question.answered_at is None:
                 question.answered_at = timezone.now()
             question.answered_by = self.request.user
-        return super().save_instance()
+        saved = super().save_instance()
+        answers.answer_saved(saved)
+        return saved
 
 
 class ModerateView(EditView):

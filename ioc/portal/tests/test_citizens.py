@@ -169,3 +169,31 @@ def test_coming_events_are_on_the_home_page(home: Any, client: Client) -> None:
         )
     html = client.get("/").content.decode()
     assert "Hội nghị sắp tới" in html and "Sự kiện đã qua" not in html
+
+
+def test_the_answer_is_emailed_to_the_asker_once(
+    home: Any, board: dict[str, Any], django_capture_on_commit_callbacks: Any, mailoutbox: Any
+) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    from ioc.portal.answers import send_answer
+
+    qa = QuestionIndexPage.objects.get()
+    ask(Client(), qa)
+    question = Question.objects.get()
+    editor = Client()
+    editor.force_login(board["editor"])
+    edit = f"/cms/snippets/portal/question/edit/{question.pk}/"
+    with django_capture_on_commit_callbacks(execute=True):
+        editor.post(
+            edit,
+            {"topic": "Đất đai", "answer": "Nộp hồ sơ tại bộ phận một cửa.", "status": "answered"},
+        )
+    queued = DBTaskResult.objects.get(task_path="ioc.portal.answers.send_answer")
+    assert queued.args_kwargs["args"] == [question.pk]
+    assert send_answer.call(question.pk) is True  # what the worker runs
+    (message,) = mailoutbox
+    assert message.to == ["lan@example.com"]
+    assert "Nộp hồ sơ tại bộ phận một cửa." in message.body and "Chị Lan" in message.body
+    assert qa.url not in message.body  # answered privately: no link to the published answers
+    assert send_answer.call(question.pk) is False and len(mailoutbox) == 1  # once

@@ -1,0 +1,48 @@
+"""The answer to a citizen's question goes to the e-mail they gave, once, after the answer is
+saved (a background task: a mail server that is down does not stop the board's work, and
+the task's failure shows in the jobs' history; ``answer_sent_at`` records the sending)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from ioc.portal.choices import QuestionStatus
+from ioc.portal.models import Question
+
+ANSWERED = {QuestionStatus.PUBLISHED, QuestionStatus.ANSWERED}
+
+
+def answer_saved(question: Question) -> None:
+    if question.status in ANSWERED and question.answer_sent_at is None:
+        transaction.on_commit(lambda: send_answer.enqueue(question.pk))
+
+
+@task()
+def send_answer(question_id: int) -> bool:
+    question = Question.objects.select_related("page").filter(pk=question_id).first()
+    if question is None or question.answer_sent_at is not None or question.status not in ANSWERED:
+        return False
+    with translation.override(settings.LANGUAGE_CODE):  # citizens are written to in Vietnamese
+        subject = _("Answer to your question to %(portal)s") % {
+            "portal": settings.WAGTAIL_SITE_NAME
+        }
+        body = "\n\n".join(
+            [
+                _("Dear %(name)s,") % {"name": question.name},
+                _("Your question:") + "\n" + question.text,
+                _("The answer:") + "\n" + question.answer,
+                _("Published answers: %(url)s")
+                % {"url": settings.IOC_PUBLIC_URL + question.page.url}
+                if question.status == QuestionStatus.PUBLISHED
+                else "",
+                settings.WAGTAIL_SITE_NAME,
+            ]
+        )
+    send_mail(subject, body.strip(), None, [question.email])
+    Question.objects.filter(pk=question.pk).update(answer_sent_at=timezone.now())
+    return True
