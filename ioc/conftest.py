@@ -36,6 +36,19 @@ def port_open(host: str, port: int) -> bool:
 
 
 @pytest.fixture(autouse=True)
+def _default_language() -> Any:
+    """Each test starts in the platform's language: a request in English leaves English
+    active in its thread, which code called outside a request (a view called directly, a
+    task) would otherwise inherit from whichever test ran before."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _forget_remembered() -> Any:
     """Answers remembered for a few seconds (ioc.core.memo) would outlive the test whose
     rows were rolled back: each test starts with none."""

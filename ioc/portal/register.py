@@ -34,11 +34,14 @@ class RegisterFilter(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        start, end = data.get("signed_from"), data.get("signed_to")
-        if start and end and start > end:
-            raise forms.ValidationError(_("The start date comes after the end date."))
-        return data
+        return in_order(super().clean() or {}, "signed_from", "signed_to")
+
+
+def in_order(data: dict[str, Any], start: str, end: str) -> dict[str, Any]:
+    """A form's cleaned data, unless its period ends before it starts (a bilingual error)."""
+    if data.get(start) and data.get(end) and data[start] > data[end]:
+        raise forms.ValidationError(_("The start date comes after the end date."))
+    return data
 
 
 def documents(
@@ -47,8 +50,9 @@ def documents(
     """The register's live documents narrowed by the form's valid fields, newest first.
 
     Text fields match without diacritics or case ("ubnd tinh" finds "UBND tỉnh") on the
-    folded copy kept in each document's ``search_folded``: the filters stay plain SQL (bound
-    parameters), so they combine with one another and with paging.
+    folded copies each document keeps (``folded_subject``, ``folded_issuer``,
+    ``folded_signer``): the filters stay plain SQL with bound parameters, so they combine
+    with one another and with paging.
     """
     found = (
         OfficialDocumentPage.objects.live()

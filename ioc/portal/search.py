@@ -11,12 +11,14 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page
 
 from ioc.core.text import fold
 from ioc.portal.choices import SearchKind
 from ioc.portal.models import ArticlePage, OfficialDocumentPage, SectionPage, StandardPage
+from ioc.portal.register import in_order
 
 KINDS: dict[str, type[Page]] = {
     SearchKind.NEWS: ArticlePage,
@@ -49,6 +51,9 @@ class SearchForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["section"].queryset = SectionPage.objects.live().public().order_by("path")  # type: ignore[attr-defined]
 
+    def clean(self) -> dict[str, Any]:
+        return in_order(super().clean() or {}, "since", "until")
+
 
 def run(data: dict[str, Any]) -> Any:
     """The pages matching the form's cleaned data, best first (a search results object)."""
@@ -69,6 +74,4 @@ def run(data: dict[str, Any]) -> Any:
 
 
 def _start(day: dt.date) -> dt.datetime:
-    from django.utils import timezone
-
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))

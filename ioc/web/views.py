@@ -39,8 +39,10 @@ def home(request: HttpRequest) -> HttpResponse:
     from wagtail.models import Site
     from wagtail.views import serve
 
+    from ioc.portal.models import HomePage
+
     site = Site.find_for_request(request)
-    if site is not None and site.root_page.specific_class.__name__ == "HomePage":
+    if site is not None and issubclass(site.root_page.specific_class, HomePage):
         response: HttpResponse = serve(request, "")
         return response
     return render(request, "web/home.html", {"sectors": Sector.objects.all()})

@@ -97,6 +97,10 @@ def test_the_search_page(corpus: dict[str, Any], client: Client) -> None:
     assert "15-NQ/TU" in html and "1 kết quả" in html
     bad = client.get("/search/", {"q": "x", "since": "không phải ngày"})
     assert bad.status_code == 200 and "field-error" in bad.content.decode()
+    backwards = client.get(
+        "/search/", {"q": "nghi quyet", "since": "2026-05-01", "until": "2026-01-01"}
+    )
+    assert "Ngày bắt đầu sau ngày kết thúc." in backwards.content.decode()
     assert (
         "<script>"
         not in client.get("/search/", {"q": "<script>alert(1)</script>"}).content.decode()
