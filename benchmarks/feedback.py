@@ -50,8 +50,9 @@ import django
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
-from serving import Server  # noqa: E402  (benchmarks/serving.py)
+from serving import Server, cpu_seconds, processes  # noqa: E402  (benchmarks/serving.py)
 
 from ioc.core.text import fold  # noqa: E402
 from ioc.core.units.locate import Locator  # noqa: E402
@@ -181,7 +182,10 @@ def part_intake(port: int, seconds: int, connections: int, workers: int) -> bool
         load(3)
         time.sleep(1)
         before = Report.objects.count()
+        postgres = processes(user="postgres") if connection.vendor == "postgresql" else []
+        cpu = (server.cpu_seconds(), cpu_seconds(postgres))
         run = load(seconds)
+        cpu = (server.cpu_seconds() - cpu[0], cpu_seconds(postgres) - cpu[1])
         time.sleep(1)
         after = Report.objects.count()
     match = re.search(r"RESULT (.*)", run.stdout)
@@ -201,7 +205,10 @@ def part_intake(port: int, seconds: int, connections: int, workers: int) -> bool
         f"{connections} connections = {rate:.0f} requests/s; latency p50 {result['p50']:.0f} ms, "
         f"p95 {result['p95']:.0f} ms, p99 {result['p99']:.0f} ms, max {result['max']:.0f} ms; "
         f"errors {int(errors)}; sent {sent}, answered 302 {answered}, stored {stored} "
-        f"({'none lost' if kept else 'MISMATCH'})  "
+        f"({'none lost' if kept else 'MISMATCH'}); CPU a request: server "
+        f"{cpu[0] / max(stored, 1) * 1000:.1f} ms"
+        + (f", PostgreSQL {cpu[1] / max(stored, 1) * 1000:.1f} ms" if postgres else "")
+        + "  "
         f"[target 200/s, p95 < 300 ms: {'met' if ok else 'NOT met'}]"
     )
     return ok

@@ -12,6 +12,41 @@ import tempfile
 import time
 from pathlib import Path
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes have used (from /proc; gone ones count 0)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / TICKS
+
+
+def processes(parent: int | None = None, user: str | None = None) -> list[int]:
+    """The process ``parent`` and its descendants, or every process of ``user``."""
+    found: dict[int, tuple[int, int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                found[int(entry.name)] = (ppid, entry.stat().st_uid)
+            except OSError:
+                continue
+    if user is not None:
+        import pwd
+
+        uid = pwd.getpwnam(user).pw_uid
+        return [pid for pid, (_, owner) in found.items() if owner == uid]
+    tree = [parent] if parent in found else []
+    for pid in tree:
+        tree.extend(child for child, (ppid, _) in found.items() if ppid == pid)
+    return tree
+
 
 class Server:
     def __init__(
@@ -60,6 +95,10 @@ class Server:
             except OSError:
                 time.sleep(0.2)
         raise RuntimeError("the server did not start: " + self.log.read_text()[-2000:])
+
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the server and its worker processes."""
+        return cpu_seconds(processes(self.process.pid)) if self.process else 0.0
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -32,7 +32,7 @@ from typing import Any
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Q
+from django.db import connection
 from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
@@ -76,16 +76,34 @@ def captcha_after() -> int:
 
 
 def recent(ip: str | None, user_id: int | None, now: dt.datetime | None = None) -> int:
-    """Reports filed in the last hour from this IP address or this account."""
+    """Reports filed in the last hour from this IP address or this account.
+
+    Counted up to what the limits need (a flood does not make each request slower), in one
+    statement written out: every web report asks, and the ORM spent 0.8 ms of CPU building
+    this count, a tenth of the request (benchmarks/README.md, citizen reports)."""
+    if not ip and not user_id:
+        return 0
     since = (now or timezone.now()) - dt.timedelta(hours=1)
-    who = Q(pk__in=[])
-    if ip:
-        who |= Q(client_ip=ip)
-    if user_id:
-        who |= Q(reporter_id=user_id)
-    # Counted up to what the limits need: a flood does not make each request slower.
     enough = max(per_hour(), captcha_after()) + 1
-    return Report.objects.filter(who, received_at__gte=since).values("pk")[:enough].count()
+    who, params = [], []
+    if ip:
+        who.append(f"{_column('client_ip')} = %s")
+        params.append(ip)
+    if user_id:
+        who.append(f"{_column('reporter')} = %s")
+        params.append(user_id)
+    table = connection.ops.quote_name(Report._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE ({' OR '.join(who)})"  # noqa: S608
+            f" AND {_column('received_at')} >= %s LIMIT %s) AS recent",
+            [*params, connection.ops.adapt_datetimefield_value(since), enough],
+        )
+        return int(cursor.fetchone()[0])
+
+
+def _column(field: str) -> str:
+    return connection.ops.quote_name(Report._meta.get_field(field).column)
 
 
 @remember(10, Blocked)

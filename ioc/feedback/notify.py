@@ -18,7 +18,6 @@ from typing import Protocol
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.core.mail import send_mail
-from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -29,6 +28,7 @@ from django_tasks import task
 from ioc.accounts.models import User
 from ioc.core.memo import remember
 from ioc.feedback.models import Notification, Report
+from ioc.jobs.queue import enqueue_with_commit
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
@@ -78,7 +78,7 @@ def save(rows: Iterable[Notification]) -> list[Notification]:
         Notification.objects.bulk_create(rows)
         # Sent by the task worker, never in the request (a slow mail server must not slow
         # the form); the periodic job sends whatever a lost task left behind.
-        transaction.on_commit(lambda: deliver_task.enqueue([r.pk for r in rows if r.pk]))
+        enqueue_with_commit(deliver_task, [r.pk for r in rows if r.pk])
     return rows
 
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from ioc.jobs.queue import enqueue_with_commit
 from ioc.portal.choices import QuestionStatus
 from ioc.portal.models import Question
 
@@ -19,7 +19,7 @@ ANSWERED = {QuestionStatus.PUBLISHED, QuestionStatus.ANSWERED}
 
 def answer_saved(question: Question) -> None:
     if question.status in ANSWERED and question.answer_sent_at is None:
-        transaction.on_commit(lambda: send_answer.enqueue(question.pk))
+        enqueue_with_commit(send_answer, question.pk)
 
 
 @task()

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from ioc.accounts.choices import Role
 from ioc.core.models import AuditEntry
@@ -51,9 +52,12 @@ def test_the_reporter_hears_of_every_change_by_email_and_sms(
     area, ward_handler, mailoutbox, django_capture_on_commit_callbacks, caplog
 ):
     caplog.set_level(logging.INFO, logger="ioc.feedback.notify")
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        filed = report()
-    assert callbacks  # the sending is queued for the task worker after the commit...
+    filed = report()
+    # the sending is queued for the task worker in the report's own transaction...
+    queued = DBTaskResult.objects.get(task_path=notify.deliver_task.module_path)
+    assert sorted(queued.args_kwargs["args"][0]) == sorted(
+        filed.notifications.values_list("pk", flat=True)
+    )
     notify.deliver()  # ...which runs this
     to_reporter = [m for m in mailoutbox if m.to == ["dan@example.vn"]]
     assert len(to_reporter) == 1 and filed.tracking_code in to_reporter[0].body
