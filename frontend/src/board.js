@@ -249,23 +249,56 @@ function gauge(data, options) {
   };
 }
 
-function calendar(data, options) {
+// The colour scale's top: the 95th percentile of the days, so that one outlier (a catch-up
+// file, a festival) does not wash the rest of the year out; days above it take its colour.
+function calendarTop(values) {
+  const sorted = values.filter((v) => v !== null && v !== undefined).sort((a, b) => a - b);
+  if (!sorted.length) return 1;
+  return Math.max(sorted[Math.floor((sorted.length - 1) * 0.95)], 1);
+}
+
+// Month labels that fit a narrow cell: "3" for March, "1/26" in January; every month when a
+// month's column is wide enough for a label at the text's size, else every third; none over the first or last
+// month when the range holds less than half of it (its column too narrow to hold one).
+function calendarMonths(first, last, width, size) {
+  const months = Math.max(1, (new Date(last) - new Date(first)) / 2.63e9 + 1);
+  const room = width / months; // px a month
+  const partial = new Set();
+  if (first && Number(first.slice(8, 10)) > 15) partial.add(first.slice(0, 7));
+  if (last && Number(last.slice(8, 10)) < 15) partial.add(last.slice(0, 7));
+  return (p) => {
+    const m = Number(p.M);
+    if (partial.has(`${p.yyyy}-${p.MM}`)) return "";
+    if (room < size * 2.8 && m % 3 !== 1) return ""; // "1/26" is about 2.5 font sizes wide
+    return m === 1 ? `1/${String(p.yyyy).slice(2)}` : String(m);
+  };
+}
+
+function calendar(data, options, body) {
   const { dims, metrics } = shape(data, options);
   const points = data.rows.map((r) => [String(r[dims[0].i]).slice(0, 10), r[metrics[0].i]]);
   const values = points.map((p) => p[1]).filter((v) => v !== null);
   const first = points[0]?.[0];
   const last = points[points.length - 1]?.[0];
+  const top = calendarTop(values);
+  const colours = dark() ? ["#1b3a55", "#6cb4f5", "#f5b942"] : ["#e8f1fa", "#5b9bd5", "#0b3d73"];
+  const ink = dark() ? "#e6edf3" : "#1d2733";
+  const gap = dark() ? "#0d1b2a" : "#ffffff";
+  const size = Math.round(parseFloat(getComputedStyle(document.body).fontSize) * 0.72) || 12;
   return {
     tooltip: { formatter: (p) => `${formatTime(p.value[0], "day")}: ${formatNumber(p.value[1])}` },
     visualMap: {
-      min: Math.min(...values, 0), max: Math.max(...values, 1), orient: "horizontal", left: "center", bottom: 0,
-      inRange: { color: ["#e8f1fa", "#0b57a4"] }, formatter: (v) => compact.format(v),
+      min: Math.min(...values, 0), max: top, orient: "horizontal", left: "center", bottom: 0,
+      itemHeight: Math.max(120, (body?.clientWidth || 300) * 0.4), itemWidth: Math.max(10, size * 0.8),
+      text: [`${compact.format(top)}+`, compact.format(Math.min(...values, 0))], textStyle: { color: ink, fontSize: size },
+      inRange: { color: colours }, outOfRange: { color: colours[colours.length - 1] }, calculable: false,
     },
     calendar: {
-      range: [first, last], cellSize: ["auto", "auto"], top: 22, left: 8, right: 8, bottom: 40,
+      range: [first, last], cellSize: ["auto", "auto"], top: size * 1.8, left: 8, right: 8, bottom: size * 2.8,
       dayLabel: { show: false }, yearLabel: { show: false },
-      monthLabel: { formatter: (p) => formatTime(`${p.yyyy}-${p.MM}-01`, "month") },
-      splitLine: { lineStyle: { color: "#8a99a8", width: 1 } }, itemStyle: { borderColor: "#fff", borderWidth: 1 },
+      monthLabel: { color: ink, fontSize: size, formatter: calendarMonths(first, last, (body?.clientWidth || 300) - 16, size) },
+      splitLine: { lineStyle: { color: dark() ? "#6b7c8d" : "#8a99a8", width: 1 } },
+      itemStyle: { color: dark() ? "#22323f" : "#eef1f4", borderColor: gap, borderWidth: 1 },
     },
     series: [{ type: "heatmap", coordinateSystem: "calendar", data: points }],
   };
@@ -466,7 +499,7 @@ export function draw(tile, data) {
   if (kind === "choropleth") option = choropleth(data, options, tile._map);
   else if (kind === "pie") option = pie(data, options);
   else if (kind === "gauge") option = gauge(data, options);
-  else if (kind === "calendar") option = calendar(data, options);
+  else if (kind === "calendar") option = calendar(data, options, body);
   else option = cartesian(kind, data, options);
   const units = option._units;
   delete option._units;

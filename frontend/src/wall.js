@@ -1,7 +1,7 @@
 // The wall: dashboards in turn by the clock (so every screen of a video wall turns together),
 // a clock, the centre's severe alerts, live updates; it runs for days, so a dashboard's charts
 // are disposed when it leaves the screen and nothing accumulates.
-import { disposeAll, loadAll, resizeAll } from "./board.js";
+import { charts, disposeAll, loadAll, resizeAll } from "./board.js";
 import { follow } from "./live.js";
 
 const LANG = document.documentElement.lang === "en" ? "en-GB" : "vi-VN";
@@ -104,5 +104,5 @@ function start() {
   });
 }
 
-window.iocWall = { slideAt, slides, get current() { return current; } };
+window.iocWall = { slideAt, slides, charts, get current() { return current; } };
 document.addEventListener("DOMContentLoaded", start);

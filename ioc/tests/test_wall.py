@@ -9,6 +9,7 @@ The server runs in its own var directory with the tiny demo (SQLite + DuckDB), a
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import os
 import signal
@@ -232,3 +233,35 @@ def test_the_wall_turns_through_its_dashboards_without_growing(platform, wall_pa
     listeners = min(n for _, n in third), min(n for _, n in sixth)
     assert heap[1] < heap[0] * 1.10, f"heap floor {heap[0]:.2f} -> {heap[1]:.2f} MB: {turns}"
     assert listeners[1] <= listeners[0] + 20, f"listeners {listeners}: {turns}"
+
+
+def test_the_calendar_heatmap_reads_at_wall_size(platform, wall_page):
+    """A year of days in a wall tile: month labels that do not run into each other, and a
+    colour scale that one outlier day does not wash out (its top is the 95th percentile)."""
+    page = wall_page
+    page.goto("/ioc/wall/trung-tam/?dashboard=y-te")
+    page.wait_for_function("document.body.dataset.boardReady === '1'", timeout=30_000)
+    tile = "#chart-luot-kham-lich"
+    page.wait_for_function(f"document.querySelectorAll('{tile} svg path').length > 300")
+    labels = page.evaluate(
+        f"""[...document.querySelectorAll('{tile} svg text')]
+        .filter((t) => /^\\d{{1,2}}(\\/\\d\\d)?$/.test(t.textContent))
+        .filter((t) => {{  // above the days (the scale's figures are below them)
+          const svg = t.closest('svg').getBoundingClientRect();
+          return t.getBoundingClientRect().bottom < svg.top + svg.height / 2; }})
+        .map((t) => {{
+          const b = t.getBoundingClientRect(); return [t.textContent, b.left, b.right]; }})"""
+    )
+    assert len(labels) >= 3, labels  # months are named...
+    ordered = sorted(labels, key=lambda label: label[1])
+    for (one, _, right), (other, left, _) in itertools.pairwise(ordered):
+        assert right <= left, f"month labels {one!r} and {other!r} overlap: {ordered}"  # ...apart
+    # The scale's top is a typical busy day, not the largest (the other tests' big ingests).
+    option = page.evaluate(
+        "(() => { const o = [...window.iocWall.charts]"
+        ".find(([t]) => t.id === 'chart-luot-kham-lich')[1].getOption();"
+        " return [o.visualMap[0].max, o.series[0].data.map((d) => d[1])]; })()"
+    )
+    top, days = option[0], [d for d in option[1] if d is not None]
+    assert top < max(days), (top, max(days))
+    assert sum(1 for d in days if d > top) <= len(days) * 0.06
