@@ -9,6 +9,7 @@ urlpatterns = [
     path("dashboards/files/export/", views.export_files, name="export"),
     path("dashboards/files/import/", views.import_files, name="import"),
     path("dashboards/<slug:slug>/", views.dashboard_detail, name="dashboard"),
+    path("dashboards/<slug:slug>/pdf/", views.dashboard_pdf, name="pdf"),
     path("dashboards/<slug:slug>/charts/new/", views.chart_edit, name="chart-new"),
     path("dashboards/<slug:slug>/charts/preview/", views.chart_preview, name="chart-preview"),
     path("dashboards/<slug:slug>/charts/<int:pk>/", views.chart_edit, name="chart-edit"),

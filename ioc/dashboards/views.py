@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -31,6 +32,7 @@ from ioc.core.audit import record
 from ioc.core.choices import AuditAction
 from ioc.core.models import AdministrativeUnit
 from ioc.core.text import fold
+from ioc.dashboards import pdf
 from ioc.dashboards.access import can_edit, dashboard_for, visible_charts, visible_dashboards
 from ioc.dashboards.code import DashboardFileError, dump, import_texts
 from ioc.dashboards.filters import PageFilters, scope_caption
@@ -149,6 +151,35 @@ def dashboard_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "scope": scope_caption(request.user),
     }
     return render(request, "dashboards/dashboard.html", context)
+
+
+@require_GET
+@permission_required(VIEW)
+def dashboard_pdf(request: HttpRequest, slug: str) -> HttpResponse:
+    """The dashboard, with the page's filters, as an A4 PDF file made on the server."""
+    try:
+        dashboard = dashboard_for(request.user, slug)
+    except ScopeDenied:
+        raise Http404(_("No such dashboard.")) from None
+    page = reverse("dashboards:dashboard", args=[dashboard.slug])
+    query = request.GET.urlencode()
+    url = request.build_absolute_uri(f"{page}?{query}" if query else page)
+    names = (settings.SESSION_COOKIE_NAME, settings.LANGUAGE_COOKIE_NAME)
+    try:
+        data = pdf.render(url, {n: request.COOKIES[n] for n in names if n in request.COOKIES})
+    except pdf.PdfUnavailable as error:
+        messages.error(request, str(error))
+        return redirect(url)
+    record(
+        actor=current_user(request),
+        action=AuditAction.READ,
+        obj=dashboard,
+        message=f"printed as PDF ({query or 'no filters'})",
+    )
+    response = HttpResponse(data, content_type="application/pdf")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="{dashboard.slug}-{stamp}.pdf"'
+    return response
 
 
 @dataclass

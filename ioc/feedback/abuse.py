@@ -32,7 +32,7 @@ from typing import Any
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, models
 from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
@@ -85,7 +85,8 @@ def recent(ip: str | None, user_id: int | None, now: dt.datetime | None = None) 
         return 0
     since = (now or timezone.now()) - dt.timedelta(hours=1)
     enough = max(per_hour(), captcha_after()) + 1
-    who, params = [], []
+    who: list[str] = []
+    params: list[Any] = []
     if ip:
         who.append(f"{_column('client_ip')} = %s")
         params.append(ip)
@@ -102,8 +103,10 @@ def recent(ip: str | None, user_id: int | None, now: dt.datetime | None = None) 
         return int(cursor.fetchone()[0])
 
 
-def _column(field: str) -> str:
-    return connection.ops.quote_name(Report._meta.get_field(field).column)
+def _column(name: str) -> str:
+    field = Report._meta.get_field(name)
+    assert isinstance(field, models.Field) and field.column
+    return connection.ops.quote_name(field.column)
 
 
 @remember(10, Blocked)

@@ -12,6 +12,7 @@ import datetime as dt
 import itertools
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -265,3 +266,26 @@ def test_the_calendar_heatmap_reads_at_wall_size(platform, wall_page):
     top, days = option[0], [d for d in option[1] if d is not None]
     assert top < max(days), (top, max(days))
     assert sum(1 for d in days if d > top) <= len(days) * 0.06
+
+
+def test_a_dashboard_prints_to_a_pdf_file_on_the_server(platform, wall_page):
+    """The PDF for the leaders' meeting: made by the server's Chromium as the person asking,
+    every chart drawn, with the time of printing and the scope on it."""
+    import io
+
+    from pypdf import PdfReader
+
+    response = wall_page.request.get("/ioc/dashboards/y-te/pdf/", timeout=120_000)
+    assert response.status == 200, response.text()[:500]
+    assert response.headers["content-type"] == "application/pdf"
+    assert 'filename="y-te-' in response.headers["content-disposition"]
+    reader = PdfReader(io.BytesIO(response.body()))
+    text = " ".join(page.extract_text() for page in reader.pages)
+    assert reader.pages[0].mediabox.width > reader.pages[0].mediabox.height  # A4 landscape
+    assert "Y tế" in text and "In lúc" in text  # the dashboard, printed when...
+    assert "Phạm vi" in text  # ...and for whom
+    assert "Lượt khám từng ngày" in text  # the charts' titles, and their drawings:
+    strokes = sum(
+        len(re.findall(rb"\s(?:l|c|re)\n", page.get_contents().get_data())) for page in reader.pages
+    )
+    assert strokes > 1000, strokes  # lines, curves and boxes as vectors (five pages: ~1,900)

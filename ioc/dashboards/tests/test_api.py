@@ -475,3 +475,27 @@ def test_the_chart_editor_takes_an_indicator_of_the_catalogue(boards, make_user,
     assert chart.question["metrics"] == [{"id": "v", "indicator": "y-te.noi-tru"}]
     page = client_for(engineer).get(f"/ioc/dashboards/y-te/charts/{chart.pk}/").content.decode()
     assert 'value="y-te.noi-tru" selected' in page
+
+
+def test_the_pdf_file_says_why_when_the_server_has_no_chromium(
+    boards, make_user, units, sectors, monkeypatch
+):
+    """The PDF itself is made in the wall's browser tests (ioc/tests/test_wall.py); here the
+    refusals: a dashboard out of scope is not found, a server without Chromium says so."""
+    import shutil
+
+    officer = make_user("phuloi", roles=[Role.SECTOR_OFFICER], units=[units["new_pl"]])
+    client = client_for(officer)
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    response = client.get("/ioc/dashboards/y-te/pdf/", {"last": "12 months"}, follow=True)
+    assert response.redirect_chain == [
+        ("http://testserver/ioc/dashboards/y-te/?last=12+months", 302)
+    ]
+    page = response.content.decode()
+    assert "Chromium is not installed" in page  # and what to do instead
+    traffic = make_user("gt", roles=[Role.SECTOR_OFFICER], sectors=[sectors["traffic"]])
+    assert client_for(traffic).get("/ioc/dashboards/y-te/pdf/").status_code == 404
+    assert client_for(make_user("dan", roles=[])).get("/ioc/dashboards/y-te/pdf/").status_code in (
+        302,  # to the login page
+        403,
+    )
