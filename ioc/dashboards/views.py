@@ -99,13 +99,18 @@ def _communes() -> list[tuple[str, str]]:
     )
 
 
+def _dashboard(request: HttpRequest, slug: str) -> Dashboard:
+    """The dashboard, if the user may see it; otherwise not found (as if it did not exist)."""
+    try:
+        return dashboard_for(request.user, slug)
+    except ScopeDenied:
+        raise Http404(_("No such dashboard.")) from None
+
+
 @require_GET
 @permission_required(VIEW)
 def dashboard_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    try:
-        dashboard = dashboard_for(request.user, slug)
-    except ScopeDenied:
-        raise Http404(_("No such dashboard.")) from None
+    dashboard = _dashboard(request, slug)
     try:
         page = PageFilters.from_values(
             start=request.GET.get("start", ""),
@@ -157,10 +162,7 @@ def dashboard_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @permission_required(VIEW)
 def dashboard_pdf(request: HttpRequest, slug: str) -> HttpResponse:
     """The dashboard, with the page's filters, as an A4 PDF file made on the server."""
-    try:
-        dashboard = dashboard_for(request.user, slug)
-    except ScopeDenied:
-        raise Http404(_("No such dashboard.")) from None
+    dashboard = _dashboard(request, slug)
     page = reverse("dashboards:dashboard", args=[dashboard.slug])
     query = request.GET.urlencode()
     url = request.build_absolute_uri(f"{page}?{query}" if query else page)
@@ -342,10 +344,7 @@ def _text(data: bytes, name: str) -> str:
 
 
 def _editable(request: HttpRequest, slug: str) -> Dashboard:
-    try:
-        dashboard = dashboard_for(request.user, slug)
-    except ScopeDenied:
-        raise Http404(_("No such dashboard.")) from None
+    dashboard = _dashboard(request, slug)
     if not can_edit(request.user, dashboard):
         raise PermissionDenied(permission_reason("dashboards.change_chart"))
     return dashboard
