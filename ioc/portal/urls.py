@@ -18,4 +18,9 @@ urlpatterns = [
     path("sitemap.xml", publicly_cached(sitemap), name="sitemap"),
     path("robots.txt", views.robots, name="robots"),
     re_path(r"^media/images/(?P<name>[^/]+)$", views.rendition, name="rendition"),
+    path(
+        "media/renditions/<str:signature>/<int:image_id>/<str:spec>/<str:name>",
+        views.picture,
+        name="picture",
+    ),
 ]

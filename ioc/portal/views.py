@@ -4,9 +4,13 @@ import mimetypes
 
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
+from wagtail.images.exceptions import InvalidFilterSpecError
+from wagtail.images.models import Image, SourceImageIOError
+from wagtail.images.utils import verify_signature
 
 from ioc.portal import search as portal_search
 from ioc.portal.models import paginate
@@ -52,5 +56,31 @@ def rendition(request: HttpRequest, name: str) -> FileResponse:
     path = f"images/{name}"
     if not default_storage.exists(path):
         raise Http404(name)
-    kind = "image/avif" if name.endswith(".avif") else mimetypes.guess_type(name)[0]
+    return _image_file(path)
+
+
+def _image_file(path: str) -> FileResponse:
+    kind = "image/avif" if path.endswith(".avif") else mimetypes.guess_type(path)[0]
     return FileResponse(default_storage.open(path, "rb"), content_type=kind)
+
+
+@require_safe
+@cache_control(max_age=86400, public=True)
+def picture(
+    request: HttpRequest, signature: str, image_id: int, spec: str, name: str
+) -> HttpResponseBase:
+    """A rendition made the first time a browser asks for it (``ioc.portal.pictures``).
+
+    Only addresses the portal's pages wrote are answered: the signature covers the image and
+    the filter, so nobody can make the server encode sizes or formats of their choosing.
+    """
+    if not verify_signature(signature.encode(), image_id, spec):
+        raise Http404(spec)
+    image = get_object_or_404(Image, id=image_id)
+    try:
+        made = image.get_rendition(spec)
+    except SourceImageIOError:
+        return HttpResponse("Gone", content_type="text/plain", status=410)
+    except InvalidFilterSpecError:
+        raise Http404(spec) from None
+    return _image_file(made.file.name)

@@ -8,7 +8,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from wagtail.models import Site
 
-from ioc.portal import selectors
+from ioc.portal import pictures, selectors
 
 register = template.Library()
 
@@ -49,3 +49,25 @@ def article_ld(context: dict[str, Any], page: Any, image_url: str = "") -> SafeS
     if image_url:
         data["image"] = [request.build_absolute_uri(image_url)]
     return ld_json(data)
+
+
+@register.simple_tag
+def portal_picture(
+    image: Any, geometry: str, *, sizes: str, alt: str = "", loading: str = "lazy"
+) -> SafeString:
+    """``{% portal_picture img "width-480,800,1200" sizes="..." alt="" %}``: a responsive
+    picture whose files are made when a browser first asks for them (``ioc.portal.pictures``)."""
+    kind, _, values = geometry.partition("-")
+    return pictures.picture(
+        image, [f"{kind}-{v}" for v in values.split(",")], sizes=sizes, alt=alt, loading=loading
+    )
+
+
+@register.simple_tag
+def portal_image(image: Any, spec: str, *, alt: str = "", loading: str = "lazy") -> SafeString:
+    return pictures.img(image, spec, alt=alt, loading=loading)
+
+
+@register.simple_tag
+def portal_image_url(image: Any, spec: str) -> str:
+    return pictures.url(image, spec)
