@@ -22,6 +22,7 @@ urlpatterns = [
     path("ioc/cameras/", include("ioc.cameras.urls")),
     path("feedback/", include("ioc.feedback.urls")),
     path("ioc/", include("ioc.dashboards.urls")),
+    path("dashboards/", include("ioc.dashboards.public_urls")),
     path("", include("ioc.maps.urls")),
     path("ioc/units/", include("ioc.core.units.urls")),
     path("ioc/audit/", include("ioc.core.auditlog.urls")),

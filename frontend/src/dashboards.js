@@ -3,8 +3,11 @@
 import { charts, loadAll, resizeAll } from "./board.js";
 import { follow } from "./live.js";
 
+const PUBLIC_REFRESH = 5 * 60 * 1000; // public pages poll: live updates are for staff
+
 function start() {
-  if (!document.querySelector("[data-board]")) return;
+  const board = document.querySelector("[data-board]");
+  if (!board) return;
   loadAll(true).then(() => document.body.setAttribute("data-board-ready", "1"));
   let pending;
   window.addEventListener("resize", () => {
@@ -15,7 +18,8 @@ function start() {
   document.querySelector("[data-board-filters]")?.addEventListener("change", (event) => {
     event.currentTarget.requestSubmit();
   });
-  follow(document);
+  if (board.hasAttribute("data-public")) setInterval(() => loadAll(false), PUBLIC_REFRESH);
+  else follow(document);
   document.querySelector("[data-print]")?.addEventListener("click", () => {
     document.querySelectorAll(".tile-data[open], .tile-menu[open]").forEach((d) => { d.open = false; });
     window.print();

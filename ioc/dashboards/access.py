@@ -6,17 +6,19 @@
 * A chart is shown when its dataset is one the user may see (``visible_datasets``); its
   rows are then limited by the semantic layer to the user's units. Charts of other
   datasets are left out of the page, not shown as errors.
+* A public dashboard is shown to everyone (``public_charts``): only its charts of open
+  datasets, answered for ``PUBLIC`` (every row of an open dataset, nothing of the others).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from ioc.accounts.scope import ScopeDenied, scope_for
 from ioc.dashboards.models import TILE_KINDS, Chart, Dashboard
-from ioc.warehouse.access import visible_datasets
+from ioc.warehouse.access import PUBLIC, visible_datasets
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -73,4 +75,23 @@ def can_edit(user: User | AnonymousUser | None, dashboard: Dashboard) -> bool:
         and dashboard.sector_id in scope.sectors
         and not scope.units
         and not scope.agencies
+    )
+
+
+def public_charts() -> QuerySet[Chart]:
+    """Charts everyone may see: on a public dashboard, over an open dataset."""
+    readable = visible_datasets(PUBLIC)
+    return Chart.objects.filter(dashboard__public=True, dataset__in=readable).select_related(
+        "dataset", "dashboard"
+    )
+
+
+def public_dashboards() -> QuerySet[Dashboard]:
+    """Dashboards shown to everyone: marked public, with at least one chart of open data."""
+    shown = Count("charts", filter=Q(charts__dataset__in=visible_datasets(PUBLIC)))
+    return (
+        Dashboard.objects.filter(public=True)
+        .select_related("sector")
+        .annotate(shown=shown)
+        .filter(shown__gt=0)
     )

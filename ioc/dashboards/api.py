@@ -211,11 +211,16 @@ def chart_data(
     chart, question, result, ignored = _chart_answer(user, chart_id, page)
     if view:
         record_view(user, chart.dashboard, chart=chart)
-    data = {**result.as_json(), "chart": chart.pk, "ignored_filters": ignored}
+    return {**figures(chart, question, result, user), "ignored_filters": ignored}
+
+
+def figures(chart: Chart, question: dict[str, Any], result: Answer, reader: Any) -> dict[str, Any]:
+    """What a tile draws: the answer, and the previous period's when the chart compares."""
+    data = {**result.as_json(), "chart": chart.pk}
     if chart.options.get("compare") == "previous":
         earlier = previous_period(question, timezone.localtime().replace(tzinfo=None))
         if earlier is not None:
-            data["previous"] = answer(earlier, user).rows
+            data["previous"] = answer(earlier, reader).rows
     return data
 
 

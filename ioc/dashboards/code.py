@@ -7,6 +7,7 @@ UI)::
     name_en: Health
     sector: y-te            # a sector's code; leave out for the province overview
     order: 1
+    public: true            # shown to everyone at /dashboards/<slug>/ (its open-data charts)
     charts:
       - key: luot-kham-theo-thang
         name: Lượt khám theo tháng
@@ -85,6 +86,8 @@ def dashboard_data(dashboard: Dashboard) -> dict[str, Any]:
     if dashboard.sector_id:
         data["sector"] = dashboard.sector.code  # type: ignore[union-attr]
     data["order"] = dashboard.order
+    if dashboard.public:
+        data["public"] = True
     if dashboard.description:
         data["description"] = dashboard.description
     data["charts"] = [
@@ -158,7 +161,8 @@ def _check(
         problems.append(f"{name}{where}: {vi} / {en}")
 
     unknown = sorted(
-        set(data) - {"slug", "name", "name_en", "sector", "order", "description", "charts"}
+        set(data)
+        - {"slug", "name", "name_en", "sector", "order", "public", "description", "charts"}
     )
     if unknown:
         problem("", f"khoá không biết: {', '.join(unknown)}", f"unknown keys: {', '.join(unknown)}")
@@ -175,6 +179,8 @@ def _check(
     order = data.get("order", 0)
     if not isinstance(order, int) or isinstance(order, bool) or not 0 <= order <= 32767:
         problem("", "order phải là số nguyên 0–32767", "order must be an integer 0–32767")
+    if not isinstance(data.get("public", False), bool):
+        problem("", "public phải là true hoặc false", "public must be true or false")
     charts = data.get("charts") or []
     if not isinstance(charts, list) or len(charts) > MAX_CHARTS:
         problem(
@@ -296,6 +302,7 @@ def _save(plan: _Plan, actor: User | None) -> Dashboard:
             "name_en": str(data.get("name_en") or "").strip(),
             "sector": plan.sector,
             "order": data.get("order", 0),
+            "public": data.get("public", False),
             "description": str(data.get("description") or ""),
         },
     )

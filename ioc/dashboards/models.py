@@ -58,6 +58,14 @@ class Dashboard(BilingualName, models.Model):
         help_text=_("Empty for the overview of the whole province."),
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+    public = models.BooleanField(
+        _("public"),
+        default=False,
+        help_text=_(
+            "Shown to everyone at /dashboards/<address>/ and embeddable in the portal's"
+            " articles: only its charts of open datasets, with all their rows."
+        ),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

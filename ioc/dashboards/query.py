@@ -42,7 +42,7 @@ from ioc.dashboards.semantic import (
     compile_question,
     parse_question,
 )
-from ioc.warehouse.access import row_units, visible_datasets
+from ioc.warehouse.access import PublicReader, row_units, visible_datasets
 from ioc.warehouse.db import Connection, engine, read_connection, warehouse_path
 from ioc.warehouse.freshness import Freshness
 from ioc.warehouse.models import DataChange, Dataset, Indicator
@@ -252,7 +252,7 @@ def _not_found(name: str) -> QuestionError:
 
 
 def resolve_dataset(
-    question: Question, user: User | AnonymousUser | None
+    question: Question, user: User | AnonymousUser | PublicReader | None
 ) -> tuple[Dataset, dict[str, IndicatorDef]]:
     """The question's dataset among those the user may see, and its indicators used."""
     visible = visible_datasets(user).select_related("sector", "owner")
@@ -287,7 +287,7 @@ def resolve_dataset(
 
 def plan(
     question: Question | dict[str, Any],
-    user: User | AnonymousUser | None,
+    user: User | AnonymousUser | PublicReader | None,
     *,
     now: dt.datetime | None = None,
     use_rollups: bool = True,
@@ -312,7 +312,7 @@ def plan(
 
 def answer(
     question: Question | dict[str, Any],
-    user: User | AnonymousUser | None,
+    user: User | AnonymousUser | PublicReader | None,
     *,
     now: dt.datetime | None = None,
     use_rollups: bool = True,

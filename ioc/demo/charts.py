@@ -23,7 +23,7 @@ import yaml
 from ioc.dashboards import rollups
 from ioc.dashboards.code import import_directory
 from ioc.dashboards.models import Chart, Dashboard, Rollup, Wall, WallItem
-from ioc.demo.datasets import SPECS, Spec
+from ioc.demo.datasets import OPEN_SECTORS, SPECS, Spec
 from ioc.demo.province import SECTORS
 from ioc.demo.registry import DemoContext, demo_step
 from ioc.warehouse.models import Dataset
@@ -606,6 +606,7 @@ def dashboards() -> list[dict[str, Any]]:
                 "description": f"{spec.name}: số liệu theo xã, phường.",
                 "sector": spec.sector,
                 "order": index,
+                **({"public": True} if spec.sector in OPEN_SECTORS else {}),
                 "charts": sector_charts(spec),
             }
         )

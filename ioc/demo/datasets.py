@@ -32,6 +32,10 @@ from ioc.warehouse.services import create_dataset
 MERGE_DAY = dt.date(2025, 7, 1)
 
 
+# Sectors whose demo datasets are open data (and whose dashboards are public).
+OPEN_SECTORS = ("moi-truong", "giao-thong", "van-hoa-du-lich")
+
+
 @dataclass(frozen=True)
 class Measure:
     name: str
@@ -799,7 +803,7 @@ def datasets(ctx: DemoContext) -> str:
                 cadence=spec.cadence,
                 due_day=spec.due_day,
                 due_time=spec.due_time,
-                is_open=spec.sector in ("moi-truong", "giao-thong", "van-hoa-du-lich"),
+                is_open=spec.sector in OPEN_SECTORS,
                 description=f"Dữ liệu mẫu: {spec.name.lower()} theo phường, xã.",
             )
             group, _ = IndicatorGroup.objects.get_or_create(

@@ -19,6 +19,7 @@ from wagtail.images.models import Image
 from wagtail.models import Locale
 from wagtail.rich_text import RichText
 
+from ioc.dashboards.access import public_charts, public_dashboards
 from ioc.demo.registry import DemoContext, demo_step
 from ioc.portal.choices import CommentStatus, DocumentStatus, DocumentType, Organ, QuestionStatus
 from ioc.portal.indexing import inline_index
@@ -292,9 +293,46 @@ def _portal(ctx: DemoContext) -> str:
             )
             DocumentAttachment.objects.create(page=doc, document=file, label="Toàn văn (PDF)")
     _pages(home)
+    _figures(sections, pictures[0], now)
     extra = _more(home, rng, pictures)
     _english(home)
     return f"{count} articles, {documents} documents, {len(pictures)} pictures, {extra}"
+
+
+def _figures(sections: dict[str, SectionPage], picture: Image, now: dt.datetime) -> None:
+    """An article that shows the IOC's public figures: one chart and one dashboard, live."""
+    chart = (
+        public_charts().filter(dashboard__slug="moi-truong", kind="line").order_by("y", "x").first()
+    )
+    dashboard = public_dashboards().filter(slug="giao-thong").first()
+    if chart is None or dashboard is None or "van-hoa-xa-hoi" not in sections:
+        return
+    when = now - dt.timedelta(hours=30)
+    sections["van-hoa-xa-hoi"].add_child(
+        instance=ArticlePage(
+            title="Công khai số liệu môi trường và giao thông trên cổng thông tin",
+            slug="cong-khai-so-lieu",
+            date=when,
+            first_published_at=when,
+            last_published_at=when,
+            summary="Người dân xem trực tiếp chất lượng không khí và tình hình giao thông, "
+            "cập nhật khi dữ liệu về Trung tâm điều hành.",
+            lead_image=picture,
+            lead_image_alt=picture.description,
+            body=[
+                (
+                    "paragraph",
+                    RichText(
+                        "<p>Từ nay, số liệu mở về môi trường và giao thông của tỉnh được "
+                        "công khai trên cổng thông tin, cập nhật theo dữ liệu mới nhất.</p>"
+                    ),
+                ),
+                ("chart", {"chart": chart, "caption": "Số liệu từ các trạm quan trắc."}),
+                ("dashboard", {"dashboard": dashboard, "charts": 4}),
+            ],
+            author="Ban Biên tập",
+        )
+    )
 
 
 def _pages(home: HomePage) -> None:

@@ -13,6 +13,9 @@ from wagtail import blocks
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.images.blocks import ImageBlock
 
+from ioc.dashboards.access import public_charts, public_dashboards
+from ioc.portal.choosers import chart_chooser, dashboard_chooser
+
 RICH_TEXT = ["h2", "h3", "bold", "italic", "ol", "ul", "link", "document-link"]
 
 
@@ -89,6 +92,81 @@ class VideoBlock(blocks.StructBlock):
         label = _("Video")
 
 
+ChartChooserBlock = chart_chooser.get_block_class(
+    name="ChartChooserBlock", module_path="ioc.portal.blocks"
+)
+DashboardChooserBlock = dashboard_chooser.get_block_class(
+    name="DashboardChooserBlock", module_path="ioc.portal.blocks"
+)
+NOT_PUBLIC = _(
+    "Only the IOC's public dashboards, and their charts of open data, can be shown in the "
+    "portal. Ask the dashboard's owner to make it public."
+)
+
+
+class PublicChartBlock(blocks.StructBlock):
+    """A chart of the IOC's public dashboards, live, in the article (in a frame)."""
+
+    chart = ChartChooserBlock(label=_("Chart"))
+    caption = blocks.CharBlock(required=False, max_length=300, label=_("Caption"))
+
+    def clean(self, value: Any) -> Any:
+        value = super().clean(value)
+        chart = value.get("chart")
+        if chart is not None and not public_charts().filter(pk=chart.pk).exists():
+            raise blocks.StructBlockValidationError(
+                block_errors={"chart": ValidationError(NOT_PUBLIC)}
+            )
+        return value
+
+    def get_context(self, value: Any, parent_context: Any = None) -> dict[str, Any]:
+        context = super().get_context(value, parent_context)
+        chart = value.get("chart")
+        # Shown only while it is public: a dashboard made private leaves the article at once.
+        context["shown"] = chart and public_charts().filter(pk=chart.pk).first()
+        return context
+
+    class Meta:
+        icon = "table"
+        template = "portal/blocks/chart.html"
+        label = _("Chart from the IOC")
+
+
+class PublicDashboardBlock(blocks.StructBlock):
+    """A public dashboard: its first charts, live, and a link to all of them."""
+
+    dashboard = DashboardChooserBlock(label=_("Dashboard"))
+    charts = blocks.IntegerBlock(
+        min_value=1, max_value=6, default=4, label=_("How many of its charts to show")
+    )
+
+    def clean(self, value: Any) -> Any:
+        value = super().clean(value)
+        dashboard = value.get("dashboard")
+        if dashboard is not None and not public_dashboards().filter(pk=dashboard.pk).exists():
+            raise blocks.StructBlockValidationError(
+                block_errors={"dashboard": ValidationError(NOT_PUBLIC)}
+            )
+        return value
+
+    def get_context(self, value: Any, parent_context: Any = None) -> dict[str, Any]:
+        context = super().get_context(value, parent_context)
+        dashboard = value.get("dashboard")
+        shown = public_dashboards().filter(pk=dashboard.pk).first() if dashboard else None
+        context["shown"] = shown
+        context["charts"] = (
+            public_charts().filter(dashboard=shown).order_by("y", "x")[: value.get("charts") or 4]
+            if shown
+            else []
+        )
+        return context
+
+    class Meta:
+        icon = "table"
+        template = "portal/blocks/dashboard.html"
+        label = _("Dashboard from the IOC")
+
+
 class ParagraphBlock(blocks.RichTextBlock):
     """Rich text that says something: an empty paragraph is an error, not a blank article."""
 
@@ -107,6 +185,8 @@ class BodyBlock(blocks.StreamBlock):
     document = DocumentChooserBlock(
         label=_("Attached file"), template="portal/blocks/document.html"
     )
+    chart = PublicChartBlock()
+    dashboard = PublicDashboardBlock()
 
 
 class LinkBlock(blocks.StructBlock):

@@ -104,3 +104,10 @@ def page_views(request: HttpRequest) -> HttpResponse:
         "portal/admin/page_views.html",
         {"figures": figures, "peak": peak, "top": top, "header_title": _("Page views")},
     )
+
+
+@hooks.register("register_admin_viewset")
+def _public_charts() -> list[Any]:
+    from ioc.portal.choosers import chart_chooser, dashboard_chooser
+
+    return [chart_chooser, dashboard_chooser]

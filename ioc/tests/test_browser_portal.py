@@ -17,6 +17,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from ioc.core.models import AuditEntry
+from ioc.dashboards.access import public_charts
 from ioc.demo.accounts import DEMO_USERS
 from ioc.portal.models import ArticlePage, OfficialDocumentPage, SectionPage
 from ioc.portal.publishing import publish_scheduled
@@ -51,6 +52,8 @@ def test_public_pages_pass_the_accessibility_check(
     article = ArticlePage.objects.live().order_by("-date").first()
     document = OfficialDocumentPage.objects.live().first()
     assert article is not None and document is not None
+    figures = public_charts().filter(dashboard__slug="moi-truong", kind="line").first()
+    assert figures is not None
     addresses = [
         "/",
         article.url,
@@ -61,6 +64,9 @@ def test_public_pages_pass_the_accessibility_check(
         "/hoi-dap/",
         "/hoi-dap/ask/",
         "/gioi-thieu/co-cau-to-chuc/",
+        "/dashboards/",
+        "/dashboards/moi-truong/",
+        f"/dashboards/charts/{figures.pk}/embed/",
     ]
     found = {}
     for address in addresses:
@@ -69,6 +75,19 @@ def test_public_pages_pass_the_accessibility_check(
         if problems:
             found[address] = problems
     assert not found, json.dumps(found, ensure_ascii=False, indent=1)
+
+
+def test_an_article_shows_the_public_figures_live(page: Any) -> None:  # noqa: F811
+    """The demo's article on public figures: its frames draw the IOC's charts for anyone."""
+    article = ArticlePage.objects.get(slug="cong-khai-so-lieu")
+    page.goto(article.url)
+    frames = page.locator("iframe")
+    assert frames.count() == 5  # one chart, and four of the traffic dashboard
+    frames.first.scroll_into_view_if_needed()
+    inner = page.frame_locator("iframe").first
+    inner.locator(".tile[data-drawn='1'] [data-body] svg").first.wait_for()
+    assert inner.locator(".tile-failed").count() == 0
+    assert "Bụi PM2.5" in inner.locator(".tile-title").inner_text()
 
 
 def test_the_check_finds_what_it_should(page: Any) -> None:  # noqa: F811

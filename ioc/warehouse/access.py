@@ -8,6 +8,9 @@
 * Its rows are limited by administrative unit when the user's scope names units: only rows
   whose unit column holds one of the scope's unit codes (the scope includes sub-units, the
   units they came from and became). A dataset without a unit column then shows no rows.
+* ``PUBLIC`` reads for everyone on the internet (the public dashboards and the charts in the
+  portal's articles): the open datasets, every row of them (what the open-data catalogue
+  publishes whole), and nothing else.
 """
 
 from __future__ import annotations
@@ -27,7 +30,21 @@ if TYPE_CHECKING:
     from ioc.accounts.models import User
 
 
-def visible_datasets(user: User | AnonymousUser | None) -> QuerySet[Dataset]:
+class PublicReader:
+    """Anyone, signed in or not, reading what the province publishes."""
+
+    is_authenticated = False
+
+    def __repr__(self) -> str:
+        return "PUBLIC"
+
+
+PUBLIC = PublicReader()
+
+
+def visible_datasets(user: User | AnonymousUser | PublicReader | None) -> QuerySet[Dataset]:
+    if isinstance(user, PublicReader):
+        return Dataset.objects.filter(is_open=True)
     if user is None or not user.is_authenticated or not user.has_perm("warehouse.view_dataset"):
         return Dataset.objects.none()
     mine = visible(user, Dataset.objects.all()).values("pk")
@@ -48,8 +65,10 @@ def visible_datasets(user: User | AnonymousUser | None) -> QuerySet[Dataset]:
     return Dataset.objects.filter(condition)
 
 
-def row_units(user: User | AnonymousUser | None) -> frozenset[str] | None:
+def row_units(user: User | AnonymousUser | PublicReader | None) -> frozenset[str] | None:
     """The unit codes whose rows the user may read; None means every row."""
+    if isinstance(user, PublicReader):
+        return None  # of the open datasets only (visible_datasets)
     scope = scope_for(user)
     if scope.everything:
         return None
