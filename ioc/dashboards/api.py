@@ -36,9 +36,9 @@ from ioc.dashboards.access import (
 )
 from ioc.dashboards.code import valid_place
 from ioc.dashboards.exports import CONTENT_TYPES, render
-from ioc.dashboards.filters import PageFilters, previous_period, scope_caption
+from ioc.dashboards.filters import PageFilters, scope_caption
 from ioc.dashboards.models import Chart, Dashboard
-from ioc.dashboards.query import Answer, answer
+from ioc.dashboards.query import Answer, answer, figures
 from ioc.dashboards.semantic import QuestionError
 from ioc.dashboards.usage import record_view
 
@@ -212,16 +212,6 @@ def chart_data(
     if view:
         record_view(user, chart.dashboard, chart=chart)
     return {**figures(chart, question, result, user), "ignored_filters": ignored}
-
-
-def figures(chart: Chart, question: dict[str, Any], result: Answer, reader: Any) -> dict[str, Any]:
-    """What a tile draws: the answer, and the previous period's when the chart compares."""
-    data = {**result.as_json(), "chart": chart.pk}
-    if chart.options.get("compare") == "previous":
-        earlier = previous_period(question, timezone.localtime().replace(tzinfo=None))
-        if earlier is not None:
-            data["previous"] = answer(earlier, reader).rows
-    return data
 
 
 @router.get("/charts/{chart_id}/export.{fmt}")

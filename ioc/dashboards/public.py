@@ -17,9 +17,8 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
 from ioc.dashboards.access import public_charts, public_dashboards
-from ioc.dashboards.api import figures
 from ioc.dashboards.models import Chart
-from ioc.dashboards.query import answer
+from ioc.dashboards.query import answer, figures
 from ioc.dashboards.semantic import QuestionError
 from ioc.dashboards.views import board_strings
 from ioc.warehouse.access import PUBLIC

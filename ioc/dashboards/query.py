@@ -34,6 +34,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ioc.dashboards import rollups
+from ioc.dashboards.filters import previous_period
 from ioc.dashboards.semantic import (
     Compiled,
     IndicatorDef,
@@ -54,6 +55,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
     from ioc.accounts.models import User
+    from ioc.dashboards.models import Chart
 
 CACHE_SECONDS = 24 * 3600
 CACHE_PREFIX = "ioc:answer:"
@@ -387,3 +389,18 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     return value
+
+
+def figures(
+    chart: Chart,
+    question: dict[str, Any],
+    result: Answer,
+    reader: User | AnonymousUser | PublicReader | None,
+) -> dict[str, Any]:
+    """What a tile draws: the answer, and the previous period's when the chart compares."""
+    data = {**result.as_json(), "chart": chart.pk}
+    if chart.options.get("compare") == "previous":
+        earlier = previous_period(question, timezone.localtime().replace(tzinfo=None))
+        if earlier is not None:
+            data["previous"] = answer(earlier, reader).rows
+    return data
