@@ -7,7 +7,7 @@ of a cached article, and the weight of an article page.
 
 Builds its own portal in ``IOC_VAR_DIR`` (``ioc migrate``, ``ioc demo --scale tiny``: the
 skeleton, 40 articles with pictures, 16 documents), starts ``ioc serve`` with ``--workers``
-processes (no embedded worker), opens every page once (so the pictures' renditions exist),
+processes (no embedded worker), opens every page once (its template and queries warm),
 then:
 
 * ``wrk`` (``make bench-tools``) on ``--connections`` connections for ``--seconds``, each
