@@ -13,6 +13,7 @@ the first drawing of ``/``, the second, and fetching every picture address the p
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import re
 import statistics
@@ -41,7 +42,7 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     if not ArticlePage.objects.exists():
-        call_command("demo", scale="tiny", stdout=open(os.devnull, "w"))
+        call_command("demo", scale="tiny", stdout=io.StringIO())
     call_command("collectstatic", interactive=False, verbosity=0)
     client = Client(HTTP_HOST="localhost")
     client.get("/healthz")  # the process's own warm-up, not the page's
