@@ -59,8 +59,10 @@ INSTALLED_APPS = [
     # The portal's CMS (Wagtail): after our apps, so our templates win.
     "wagtail.contrib.sitemaps",
     "wagtail.contrib.routable_page",
-    "wagtail.contrib.simple_translation",
-    "wagtail.locales",
+    # Side-by-side translation of pages (source text beside the translation); its locales
+    # app replaces wagtail.locales.
+    "wagtail_localize",
+    "wagtail_localize.locales",
     "wagtail.sites",
     "wagtail.users",
     "wagtail.snippets",
@@ -267,6 +269,9 @@ WAGTAILADMIN_LOGIN_URL = "/accounts/login/"  # ours: throttled, second factor, a
 # the contact page): the visitor's language picks the translation, Vietnamese otherwise.
 WAGTAIL_I18N_ENABLED = True
 WAGTAIL_CONTENT_LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
+# A new translation is a draft until the board publishes it, not a live copy of the
+# Vietnamese text at an English address (wagtail-localize's default).
+WAGTAILLOCALIZE_SYNC_LIVE_STATUS_ON_TRANSLATE = False
 WAGTAIL_ALLOW_UNICODE_SLUGS = False  # "tin-kinh-te", not "tin-kinh-tế" (see PortalPage)
 WAGTAIL_ENABLE_UPDATE_CHECK = False  # no calls home from a closed network
 WAGTAIL_ENABLE_WHATS_NEW_BANNER = False

@@ -1,13 +1,14 @@
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
-from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from ioc.api import api
 from ioc.feedback import webhook
 from ioc.integrations import push_views
+from ioc.portal.urls import page_urlpatterns
 
 admin.site.site_header = "IOC"
 admin.site.site_title = "IOC"
@@ -35,9 +36,10 @@ urlpatterns = [
     path("cms/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("", include("ioc.portal.urls")),
-    # The portal's pages: last, since Wagtail answers every other address under /.
-    path("", include(wagtail_urls)),
 ]
+# The portal's pages: last, since Wagtail answers every other address under /. Vietnamese
+# at /..., other languages under their prefix (/en/...); see VietnameseFirstLocaleMiddleware.
+urlpatterns += i18n_patterns(path("", include(page_urlpatterns)), prefix_default_language=False)
 
 if settings.DEBUG:  # pragma: no cover
     from django.conf.urls.static import static

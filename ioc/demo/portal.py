@@ -10,6 +10,7 @@ import io
 import random
 from pathlib import Path
 
+from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.utils import timezone
 from PIL import Image as PILImage
@@ -41,6 +42,7 @@ from ioc.portal.models import (
 )
 from ioc.portal.publishing import unaudited
 from ioc.portal.setup import ensure_portal
+from ioc.portal.translations import translate
 
 ARTICLES = {"tiny": 40, "small": 160, "full": 320}
 DOCUMENTS = {"tiny": 16, "small": 48, "full": 96}
@@ -561,46 +563,56 @@ def _more(home: HomePage, rng: random.Random, pictures: list[Image]) -> str:
     )
 
 
+# The English version of the home, introduction and contact pages: what an editor typed
+# beside each Vietnamese text in the side-by-side translation editor (wagtail-localize).
+ENGLISH = {
+    "Cổng thông tin điện tử Tỉnh ủy": "Provincial Party Committee e-portal",
+    "Thông tin chính thống của Đảng bộ, chính quyền tỉnh.": (
+        "Official news of the province's Party Committee and authorities."
+    ),
+    "Cổng Dịch vụ công": "Public-service portal",
+    "Thủ tục hành chính trực tuyến": "Administrative procedures online",
+    "Số liệu kinh tế - xã hội": "Socio-economic figures",
+    "Bảng điều hành của tỉnh": "The province's dashboards",
+    "Giới thiệu": "About the portal",
+    "gioi-thieu": "introduction",
+    "Cổng thông tin điện tử của Đảng bộ tỉnh demo: thông tin chính thống, nhanh chóng, chính "
+    "xác.": "The electronic information portal of the demo province's Party Committee: "
+    "official news, fast and accurate.",
+    "Chức năng, nhiệm vụ": "Role",
+    "Cổng thông tin đăng tải tin tức, văn bản của Tỉnh ủy, phục vụ công tác lãnh đạo, chỉ đạo "
+    "và tuyên truyền.": "The portal publishes the news and official documents of the "
+    "Provincial Party Committee, to serve its leadership and inform the public.",
+    "Ban Biên tập": "Editorial board",
+    "Ban Biên tập gồm đại diện Ban Tuyên giáo và Văn phòng Tỉnh ủy (tên người là hư cấu).": (
+        "Representatives of the Party Committee's boards and office (the names in this demo "
+        "are fictional)."
+    ),
+    "Liên hệ": "Contact",
+    "lien-he": "contact",
+    "Ban Biên tập Cổng thông tin điện tử Tỉnh ủy.": "The portal's editorial board.",
+    "Địa chỉ: Trung tâm Hành chính tỉnh, phường Phú Lợi.": (
+        "Address: Provincial Administrative Centre, Phu Loi ward."
+    ),
+    "Điện thoại: 0274 000 0000 · Thư điện tử: bbt@example.gov.vn": (
+        "Telephone: 0274 000 0000 · E-mail: bbt@example.gov.vn"
+    ),
+    "Phản ánh, kiến nghị: tổng đài 1022 hoặc mục Phản ánh hiện trường.": (
+        "Citizen reports: hotline 1022 or the Citizen reports section."
+    ),
+}
+
+
 def _english(home: HomePage) -> None:
-    """The English version of the home, introduction and contact pages (translated by an
-    editor: here written once)."""
+    """The English home, introduction and contact pages, as an editor translated them."""
     english = Locale.objects.get(language_code="en")
     if home.get_translation_or_none(english) is not None:
         return
-    texts: dict[int, tuple[str, str, str | None]] = {
-        home.pk: (
-            "Provincial Party Committee e-portal",
-            "Official news of the province's Party Committee and authorities.",
-            None,
-        ),
-    }
-    about = StandardPage.objects.filter(slug="gioi-thieu", locale=home.locale).first()
-    contact = StandardPage.objects.filter(slug="lien-he", locale=home.locale).first()
-    if about is not None:
-        texts[about.pk] = (
-            "About the portal",
-            "The electronic information portal of the demo province's Party Committee.",
-            "<h2>Role</h2><p>The portal publishes the news and official documents of the "
-            "Provincial Party Committee, to serve its leadership and inform the public.</p>"
-            "<h2>Editorial board</h2><p>Representatives of the Party Committee's boards and "
-            "office (the names in this demo are fictional).</p>",
-        )
-    if contact is not None:
-        texts[contact.pk] = (
-            "Contact",
-            "The portal's editorial board.",
-            "<p>Address: Provincial Administrative Centre, Phu Loi ward.</p>"
-            "<p>Telephone: 0274 000 0000 · E-mail: bbt@example.gov.vn</p>"
-            "<p>Citizen reports: hotline 1022 or the Citizen reports section.</p>",
-        )
-    for page in [home, about, contact]:
-        if page is None:
-            continue
-        title, intro, body = texts[page.pk]
-        translated = page.copy_for_translation(english, copy_parents=True).specific
-        translated.title = title
-        translated.draft_title = title
-        translated.intro = intro
-        if body is not None:
-            translated.body = [("paragraph", RichText(body))]
-        translated.save_revision().publish()
+    editor = get_user_model().objects.filter(username="bientap").first()
+    for page in [
+        home,
+        StandardPage.objects.filter(slug="gioi-thieu", locale=home.locale).first(),
+        StandardPage.objects.filter(slug="lien-he", locale=home.locale).first(),
+    ]:
+        if page is not None:
+            translate(page, "en", ENGLISH, user=editor)

@@ -120,7 +120,8 @@ class HomePage(PortalPage):
 
     def route(self, request: HttpRequest, path_components: list[str]) -> Any:
         # A translated home holds only what was translated (the introduction, the contact
-        # page): every other address is the Vietnamese page's, in any language.
+        # page): any other address under it finds the Vietnamese page, and the portal's
+        # serve view then sends the reader to that page's own address.
         try:
             return super().route(request, path_components)
         except Http404:

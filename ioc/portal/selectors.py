@@ -1,10 +1,15 @@
-"""What the portal's pages read: the home page's blocks, the sections for the navigation."""
+"""What the portal's pages read: the home page's blocks, the sections for the navigation,
+the page in each language."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+from django.http import HttpRequest
 from django.utils import timezone
+from wagtail.models import Page, Site
 
 from ioc.portal.models import (
     ArticlePage,
@@ -74,3 +79,36 @@ def navigation(root: Any) -> list[Any]:
         .type(SectionPage, DocumentRegisterPage, StandardPage, OrganisationPage, QuestionIndexPage)
         .specific()
     )
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str
+    name: str
+    url: str  # the switcher's way there
+    full_url: str  # for hreflang
+    translated: bool  # this page exists in the language (else url is that language's home)
+
+
+def languages(page: Page, request: HttpRequest) -> list[Language]:
+    """The page in each content language: its published translation, or, where it has none,
+    that language's home page, or, without one, this very address. Two queries; the portal
+    caches the pages that call this."""
+    site = Site.find_for_request(request)
+    if site is None:
+        return []
+    found = {p.locale.language_code: p for p in _live_translations(page)}
+    homes = {p.locale.language_code: p for p in _live_translations(site.root_page)}
+    result = []
+    for code, name in settings.WAGTAIL_CONTENT_LANGUAGES:
+        target = found.get(code) or homes.get(code)
+        if target is None:  # no page in that language yet: the choice is only remembered
+            result.append(Language(code, name, request.get_full_path(), "", translated=False))
+        else:
+            url, full_url = target.get_url(request), target.get_full_url(request)
+            result.append(Language(code, name, url, full_url, translated=code in found))
+    return result
+
+
+def _live_translations(page: Page) -> list[Page]:
+    return list(page.get_translations(inclusive=True).live().public().select_related("locale"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils.text import slugify
 from wagtail.coreutils import get_supported_content_language_variant
@@ -162,16 +163,12 @@ def _home() -> HomePage:
 
 
 def _board(home: HomePage) -> None:
-    groups = {role: Group.objects.get_or_create(name=role.value)[0] for role in PAGE_PERMISSIONS}
-    for role, codenames in PAGE_PERMISSIONS.items():
-        for codename in codenames:
-            GroupPagePermission.objects.get_or_create(
-                group=groups[role],
-                page=home,
-                permission=Permission.objects.get(
-                    content_type__app_label="wagtailcore", codename=codename
-                ),
-            )
+    """The editorial board's groups, their rights on pictures and files, and its workflow;
+    on every language's home page (the English one exists once a page is translated)."""
+    groups = _groups()
+    translate = _translation_permission()
+    groups[Role.PORTAL_EDITOR].permissions.add(translate)
+    groups[Role.PORTAL_APPROVER].permissions.add(translate)
     collection = Collection.get_first_root_node() or Collection.add_root(name="Root")
     for role, codenames in COLLECTION_PERMISSIONS.items():
         for codename in codenames:
@@ -187,4 +184,39 @@ def _board(home: HomePage) -> None:
             task, _ = GroupApprovalTask.objects.get_or_create(name=name)
             task.groups.set([groups[role]])
             WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=order)
+    for each in home.get_translations(inclusive=True):
+        open_to_board(each)
+
+
+def open_to_board(home: HomePage) -> None:
+    """The board's rights on the pages under this home, and its workflow for them."""
+    groups = _groups()
+    for role, codenames in PAGE_PERMISSIONS.items():
+        for codename in codenames:
+            GroupPagePermission.objects.get_or_create(
+                group=groups[role],
+                page=home,
+                permission=Permission.objects.get(
+                    content_type__app_label="wagtailcore", codename=codename
+                ),
+            )
+    workflow, _ = Workflow.objects.get_or_create(name=WORKFLOW)
     WorkflowPage.objects.update_or_create(page=home, defaults={"workflow": workflow})
+
+
+def _translation_permission() -> Permission:
+    """wagtail-localize's "Can submit translations": made by its migration, not by a model,
+    so a flushed database (the tests) loses it; made again here."""
+    content_type, _ = ContentType.objects.get_or_create(
+        app_label="wagtail_localize", model="translation"
+    )
+    permission, _ = Permission.objects.get_or_create(
+        content_type=content_type,
+        codename="submit_translation",
+        defaults={"name": "Can submit translations"},
+    )
+    return permission
+
+
+def _groups() -> dict[Role, Group]:
+    return {role: Group.objects.get_or_create(name=role.value)[0] for role in PAGE_PERMISSIONS}

@@ -1,8 +1,10 @@
 from django.urls import path, re_path
+from wagtail import urls as wagtail_urls
 from wagtail.contrib.sitemaps.views import sitemap
 
 from ioc.portal import feeds, views
 from ioc.portal.cache import publicly_cached
+from ioc.portal.sitemap import PortalSitemap
 
 app_name = "portal"
 urlpatterns = [
@@ -15,7 +17,12 @@ urlpatterns = [
         publicly_cached(feeds.AtomNewsFeed()),
         name="section-atom",
     ),
-    path("sitemap.xml", publicly_cached(sitemap), name="sitemap"),
+    path(
+        "sitemap.xml",
+        publicly_cached(sitemap),
+        {"sitemaps": {"pages": PortalSitemap}},
+        name="sitemap",
+    ),
     path("robots.txt", views.robots, name="robots"),
     re_path(r"^media/images/(?P<name>[^/]+)$", views.rendition, name="rendition"),
     path(
@@ -23,4 +30,11 @@ urlpatterns = [
         views.picture,
         name="picture",
     ),
+]
+
+# The pages themselves, included by the root URLconf inside i18n_patterns (no namespace:
+# Wagtail reverses "wagtail_serve"), so that an English page's address is /en/...
+page_urlpatterns = [
+    *(p for p in wagtail_urls.urlpatterns if getattr(p, "name", None) != "wagtail_serve"),
+    re_path(wagtail_urls.serve_pattern, views.serve, name="wagtail_serve"),
 ]

@@ -3,17 +3,42 @@ from __future__ import annotations
 import mimetypes
 
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+)
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
+from django.utils import translation
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 from wagtail.images.exceptions import InvalidFilterSpecError
 from wagtail.images.models import Image, SourceImageIOError
 from wagtail.images.utils import verify_signature
+from wagtail.models import Page
+from wagtail.views import serve as wagtail_serve
 
+from ioc.core.middleware import language_from_address
 from ioc.portal import search as portal_search
 from ioc.portal.models import paginate
+
+
+@language_from_address
+def serve(request: HttpRequest, path: str) -> HttpResponseBase:
+    """A portal page, in the language of its address: ``/...`` Vietnamese, ``/en/...``
+    English. An English address of a page that has no English version (the English home
+    routes there: see ``HomePage.route``) sends the reader to the Vietnamese page's own
+    address rather than showing Vietnamese text under an English address."""
+    found = Page.route_for_request(request, path)  # kept on the request for Wagtail's serve
+    if found is not None and found[0].locale.language_code != translation.get_language():
+        url = found[0].get_url(request)
+        if url:
+            return HttpResponseRedirect(url)
+    response: HttpResponseBase = wagtail_serve(request, path)
+    return response
 
 
 @require_safe

@@ -19,7 +19,7 @@ from django.utils import timezone
 from ioc.core.models import AuditEntry
 from ioc.dashboards.access import public_charts
 from ioc.demo.accounts import DEMO_USERS
-from ioc.portal.models import ArticlePage, OfficialDocumentPage, SectionPage
+from ioc.portal.models import ArticlePage, OfficialDocumentPage, QuestionIndexPage, SectionPage
 from ioc.portal.publishing import publish_scheduled
 from ioc.tests.test_browser import _chromium, browser, log_in, page, province  # noqa: F401
 
@@ -64,6 +64,7 @@ def test_public_pages_pass_the_accessibility_check(
         "/hoi-dap/",
         "/hoi-dap/ask/",
         "/gioi-thieu/co-cau-to-chuc/",
+        "/en/introduction/",
         "/dashboards/",
         "/dashboards/moi-truong/",
         f"/dashboards/charts/{figures.pk}/embed/",
@@ -189,3 +190,56 @@ def test_a_story_goes_from_writer_to_editor_to_the_board_and_out_on_schedule(
     assert AuditEntry.objects.filter(
         object_type="portal.page", object_id=str(article.pk), message="wagtail.workflow.reject"
     ).exists()
+
+
+def test_an_editor_translates_a_page_side_by_side_and_the_board_publishes_it(
+    browser: Any,  # noqa: F811
+    live_server: Any,
+    province: Any,  # noqa: F811
+    page: Any,  # noqa: F811  (a reader)
+) -> None:
+    questions = QuestionIndexPage.objects.get(locale__language_code="vi")
+    editor = _signed_in(browser, live_server, "bientap")
+    editor.goto(f"/cms/localize/submit/page/{questions.pk}/")  # "Translate" in the page menu
+    editor.check("input[name=locales]")  # English, the other language
+    editor.click("main input[type=submit]")
+    editor.wait_for_selector(".messages .success")
+    english = QuestionIndexPage.objects.get(locale__language_code="en")
+    assert not english.live  # a draft until the board publishes it
+
+    def type_beside(source: str, text: str) -> None:
+        """The Vietnamese text, and the editor's English typed in beside it."""
+        segment = editor.locator("li.incomplete, li.complete").filter(
+            has=editor.get_by_text(source, exact=True)
+        )
+        segment.locator("button:text-is('Dịch')").click()
+        segment.locator("textarea").fill(text)
+        segment.locator("button:text-is('Lưu')").click()
+        segment.get_by_text(text, exact=True).wait_for()
+
+    type_beside("Hỏi - đáp", "Questions and answers")
+    type_beside(
+        "Người dân, doanh nghiệp gửi câu hỏi; Ban Biên tập trả lời và công bố.",
+        "Citizens and businesses ask; the editorial board answers in public.",
+    )
+    editor.click("[role=tab]:has-text('Promote')")
+    type_beside("hoi-dap", "questions")
+    assert editor.locator("footer button[name=action][value=publish]").count() == 0  # not hers
+    assert page.goto("/en/questions/").status == 404  # not out yet
+
+    approver = _signed_in(browser, live_server, "duyet")
+    approver.goto(f"/cms/pages/{english.pk}/edit/")
+    approver.click("footer button[name=action][value=publish]")  # "Publish in English"
+    approver.wait_for_selector(".messages .success")
+
+    page.goto("/hoi-dap/")
+    assert (
+        page.locator("link[rel=alternate][hreflang=en]")
+        .get_attribute("href")
+        .endswith("/en/questions/")
+    )
+    page.click(".langswitch a[data-language=en]")
+    page.wait_for_url(f"{live_server.url}/en/questions/")
+    assert page.get_attribute("html", "lang") == "en"
+    assert page.locator("h1").inner_text() == "Questions and answers"
+    assert "editorial board answers in public" in page.locator("main").inner_text()

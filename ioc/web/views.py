@@ -28,11 +28,13 @@ from django.views.decorators.http import require_safe
 
 from ioc.accounts.choices import Role
 from ioc.accounts.scope import visible
+from ioc.core.middleware import language_from_address
 from ioc.core.models import Agency, Sector
 from ioc.operations.models import Event
 
 
 @require_safe
+@language_from_address
 def home(request: HttpRequest) -> HttpResponse:
     """The public face: the portal's home page, or, on a site without one yet, a landing page
     with the way to the operations centre and the citizen reports."""

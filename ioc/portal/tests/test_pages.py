@@ -187,29 +187,3 @@ def test_a_site_without_a_portal_home_still_has_a_landing_page(db: Any, client: 
     Site.objects.all().delete()
     response = client.get("/")
     assert response.status_code == 200 and 'href="/feedback/"' in response.content.decode()
-
-
-def test_english_readers_get_the_translated_pages_and_the_rest_in_vietnamese(
-    home: Any, make_article: Any
-) -> None:
-    from wagtail.models import Locale
-
-    from ioc.portal.models import HomePage
-
-    english = Locale.objects.get(language_code="en")
-    home.copy_for_translation(english).save_revision().publish()  # the English home first
-    about = StandardPage.objects.get(slug="gioi-thieu")
-    translated = about.copy_for_translation(english).specific
-    translated.title, translated.intro = "About the portal", "The Party Committee's portal."
-    translated.save_revision().publish()
-    assert HomePage.objects.get(locale=english).original() == home
-    article = make_article("Tin chỉ có tiếng Việt")
-
-    vietnamese, reader = Client(), Client()
-    reader.get("/i18n/en/")
-    assert "<h1>Giới thiệu</h1>" in vietnamese.get("/gioi-thieu/").content.decode()
-    english_page = reader.get("/gioi-thieu/").content.decode()
-    assert "<h1>About the portal</h1>" in english_page and '<html lang="en">' in english_page
-    assert "Tin chỉ có tiếng Việt" in reader.get(article.url).content.decode()  # not translated
-    assert "Tin chỉ có tiếng Việt" in reader.get("/").content.decode()  # the news, on its home
-    assert reader.get("/khong-co-trang-nay/").status_code == 404
