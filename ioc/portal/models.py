@@ -134,7 +134,10 @@ class HomePage(PortalPage):
         from ioc.portal import selectors
 
         context = super().get_context(request, *args, **kwargs)
-        context.update(selectors.home(self.original()))
+        original = self.original()
+        context.update(selectors.home(original))
+        # A translated home lists the Vietnamese news: each item says its language (WCAG 3.1.2).
+        context["content_lang"] = original.locale.language_code if original.pk != self.pk else ""
         return context
 
 

@@ -64,6 +64,7 @@ def test_public_pages_pass_the_accessibility_check(
         "/hoi-dap/",
         "/hoi-dap/ask/",
         "/gioi-thieu/co-cau-to-chuc/",
+        "/en/",
         "/en/introduction/",
         "/dashboards/",
         "/dashboards/moi-truong/",

@@ -88,7 +88,8 @@ def test_an_english_address_of_an_untranslated_page_leads_to_the_vietnamese_one(
     assert Client().get("/en/khong-co-trang-nay/").status_code == 404
     english_home = Client().get("/en/").content.decode()
     assert "Tin chỉ có tiếng Việt" in english_home  # the news, in Vietnamese, at its address
-    assert f'href="{article.url}"' in english_home
+    assert 'class="news-card news-card-big" lang="vi">' in english_home  # WCAG 3.1.2
+    assert 'lang="vi"' not in Client().get("/").content.decode().split("<body", 1)[1]
 
 
 def test_translations_point_at_each_other_for_search_engines(
