@@ -157,3 +157,26 @@ def test_editors_may_translate_and_writers_may_not(board: dict[str, Any]) -> Non
     assert board["editor"].has_perm("wagtail_localize.submit_translation")
     assert board["approver"].has_perm("wagtail_localize.submit_translation")
     assert not board["writer"].has_perm("wagtail_localize.submit_translation")
+
+
+def test_markup_typed_as_a_translation_is_stripped_or_refused(
+    home: HomePage, translated: Callable[..., Any]
+) -> None:
+    from wagtail.rich_text import RichText
+
+    contact = StandardPage.objects.get(slug="lien-he")
+    contact.body = [("paragraph", RichText("<p>Điện thoại: 1022.</p>"))]
+    contact.save_revision().publish()
+    english = translated(
+        contact,
+        "en",
+        {
+            "Liên hệ": "<b>Contact</b>",  # a plain-text field: its text only
+            "Ban Biên tập Cổng thông tin điện tử Tỉnh ủy.": "<script>alert(1)</script>",
+            "Điện thoại: 1022.": "<script>alert(2)</script>Phone",  # rich text
+        },
+    )
+    html = Client().get(english.url).content.decode()
+    assert "<h1>Contact</h1>" in html and "<title>Contact ·" in html  # the tags dropped
+    # a script is refused wherever it is typed: the Vietnamese text stays until it is fixed
+    assert "alert(" not in html and "Điện thoại: 1022." in html
