@@ -23,20 +23,6 @@ def portal_sections(context: dict[str, Any]) -> list[Any]:
     return selectors.navigation(site.root_page.localized if site else None)
 
 
-@register.simple_tag(takes_context=True)
-def portal_languages(context: dict[str, Any], page: Any) -> list[selectors.Language]:
-    """This page in each language: for the hreflang links and the language switcher."""
-    request = context.get("request")
-    return selectors.languages(page, request) if request is not None and page else []
-
-
-@register.simple_tag(takes_context=True)
-def portal_alternates(context: dict[str, Any], page: Any) -> list[selectors.Language]:
-    """The page's published versions (for hreflang), if it has more than one."""
-    found = [each for each in portal_languages(context, page) if each.translated]
-    return found if len(found) > 1 else []
-
-
 @register.simple_tag
 def ld_json(data: dict[str, Any]) -> SafeString:
     """Structured data (schema.org) as a script element that no text inside can close."""
